@@ -1,0 +1,61 @@
+# One entry point for everything: each target bootstraps what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TOOLS := .tools/sam
+PORT ?= 3000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint fmt build validate bench openapi audit clean system-deps
+
+$(STAMP): pyproject.toml layers/cme/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 14) else "Python 3.11 to 3.13 is required")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian packages the tests use (pdftoppm for looking at certificates). Needs root, as on CI.
+system-deps:
+	@bash infra/scripts/system-deps.sh
+
+run: $(STAMP)
+	$(BIN)/python -m infra.localstack --port $(PORT)
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy layers/cme functions infra tests bench
+
+fmt: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+$(TOOLS)/.installed:
+	bash infra/scripts/sam-tools.sh $(TOOLS)
+
+validate: $(TOOLS)/.installed
+	$(TOOLS)/bin/cfn-lint template.yaml
+	$(TOOLS)/bin/sam validate --lint --region us-east-1
+
+build: $(TOOLS)/.installed
+	bash infra/scripts/sam-build.sh $(TOOLS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+openapi: $(STAMP)
+	$(BIN)/python -m infra.openapi > docs/openapi.json
+
+audit: $(STAMP)
+	$(BIN)/cme audit
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache
