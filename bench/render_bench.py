@@ -1,0 +1,112 @@
+"""Certificate rendering benchmark: does render time grow linearly with the topics, and how fast is one
+certificate? `run()` returns rows (figure, measured value, goal); `python bench/render_bench.py` prints them.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
+
+_LAYER = Path(__file__).resolve().parents[1] / "layers" / "cme"
+_REPEAT = 3
+_SINGLE_SECONDS = 2.0
+
+
+def _renderer() -> ModuleType:
+    try:
+        from cme_ledger.certificates import render
+    except ModuleNotFoundError:  # run from a checkout without the layer on sys.path
+        sys.path.insert(0, str(_LAYER))
+        from cme_ledger.certificates import render
+    return render
+
+
+def _document(render: ModuleType, topics: int, courses: int) -> object:
+    start = datetime(2025, 1, 6, 14, 0, tzinfo=UTC)
+    per_course, extra = divmod(topics, courses)
+    certificates = []
+    number = 0
+    for index in range(courses):
+        lines = []
+        for _ in range(per_course + (1 if index < extra else 0)):
+            lines.append(
+                render.TopicLine(
+                    topic=f"Topic {number:05d}: recognition and management of acute presentations "
+                    "in the emergency department",
+                    earned_at=start + timedelta(hours=3 * number),
+                    amount=Decimal("0.25") * (1 + number % 4),
+                )
+            )
+            number += 1
+        code = f"BENCH{index:03d}K7Q4M2XD9P"
+        certificates.append(
+            render.CourseCertificate(
+                course_title=f"Course {index:03d}: Emergency Medicine Review",
+                provider="Summit Institute for Emergency Medicine Education",
+                total=sum((line.amount for line in lines), Decimal(0)),
+                topics=tuple(lines),
+                certificate_code=code,
+                verify_url=f"https://cme.example.org/verify/{code}",
+            )
+        )
+    return render.CertificateDocument(
+        learner_name="Dana Whitfield",
+        degree="MD",
+        credit_type_label="AMA PRA Category 1 Credit(TM)",
+        credit_statement="The provider designates this enduring material for a maximum of the credits shown "
+        "as AMA PRA Category 1 Credit(TM). Physicians should claim only the credit commensurate with "
+        "the extent of their participation in the activity.",
+        unit="credits",
+        claimed_at=datetime(2026, 4, 2, 9, 0, tzinfo=UTC),
+        certificates=tuple(certificates),
+    )
+
+
+def _median_seconds(action: Callable[[], object], repeat: int = _REPEAT) -> float:
+    timings = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - began)
+    return statistics.median(timings)
+
+
+def _ratio(render: ModuleType, small: int, large: int, courses: int) -> float:
+    small_doc = _document(render, small, courses)
+    large_doc = _document(render, large, courses)
+    return _median_seconds(lambda: render.render_pdf(large_doc)) / _median_seconds(
+        lambda: render.render_pdf(small_doc)
+    )
+
+
+def run() -> list[tuple[str, float, str]]:
+    render = _renderer()
+    render.render_pdf(_document(render, 5, 1))  # warm up: imports reportlab, builds styles
+
+    claim_ratio = _ratio(render, 1_000, 4_000, courses=20)
+    one_course_ratio = _ratio(render, 1_000, 4_000, courses=1)
+
+    single = _document(render, 5, 1)
+    rendered = 0
+    began = time.perf_counter()
+    while time.perf_counter() - began < _SINGLE_SECONDS:
+        render.render_pdf(single)
+        rendered += 1
+    per_second = rendered / (time.perf_counter() - began)
+
+    return [
+        ("certificate render time, 4,000 / 1,000-topic claim (20 courses)", round(claim_ratio, 2), "<= 5"),
+        ("certificate render time, 4,000 / 1,000 topics in one course", round(one_course_ratio, 2), "<= 5"),
+        ("single-course certificates (5 topics) rendered per second", round(per_second, 1), ">= 10"),
+    ]
+
+
+if __name__ == "__main__":
+    for name, value, goal in run():
+        print(f"{name}: {value} (goal {goal})")
