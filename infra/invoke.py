@@ -1,0 +1,66 @@
+"""Loading the real handlers named in template.yaml and invoking them as Lambda would."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra.template import ROOT, Function
+
+_handlers: dict[tuple[str, str], Callable[[dict[str, Any], Any], Any]] = {}
+
+
+@dataclass
+class LambdaContext:
+    """What the Lambda runtime passes as `context`, with a real deadline."""
+
+    function_name: str
+    timeout_seconds: int
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+
+    @property
+    def function_version(self) -> str:
+        return "$LATEST"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
+
+
+def handler_of(function: Function) -> Callable[[dict[str, Any], Any], Any]:
+    """Import CodeUri/module.py by path (each function folder has its own app.py) and return the handler."""
+    key = (function.code_uri, function.handler)
+    if key not in _handlers:
+        module_name, attr = function.handler.rsplit(".", 1)
+        path = ROOT / function.code_uri / f"{module_name.replace('.', '/')}.py"
+        unique = "lambda_" + function.code_uri.replace("/", "_") + "_" + module_name.replace(".", "_")
+        spec = importlib.util.spec_from_file_location(unique, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[unique] = module
+        spec.loader.exec_module(module)
+        _handlers[key] = getattr(module, attr)
+    return _handlers[key]
+
+
+def invoke(function: Function, event: dict[str, Any]) -> Any:
+    return handler_of(function)(event, LambdaContext(function.name, function.timeout))

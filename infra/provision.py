@@ -1,0 +1,116 @@
+"""Creates the table(s), bucket and queues of template.yaml on a moto backend, and names them.
+
+Used by the local stack (against moto's server) and by the tests (under moto's mock_aws), so
+neither can drift from the template.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from infra import template as tpl
+
+REGION = "us-east-1"
+
+
+@dataclass
+class Stack:
+    """The local names of the template's resources, and each function's resolved environment."""
+
+    prefix: str
+    tables: dict[str, str] = field(default_factory=dict)  # logical id -> table name
+    buckets: dict[str, str] = field(default_factory=dict)
+    queues: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> {url, arn, name}
+    secrets: dict[str, str] = field(default_factory=dict)  # logical id -> secret value
+    public_base_url: str = ""
+
+    def lookup(self, value: Any) -> str:
+        kind, logical_id, attribute = tpl.tag_target(value)
+        if kind == "If":
+            # Only PublicBaseUrl is conditional; locally it is the gateway's own URL.
+            return self.public_base_url
+        if logical_id in self.tables:
+            return self.tables[logical_id]
+        if logical_id in self.buckets:
+            return self.buckets[logical_id]
+        if logical_id in self.queues:
+            queue = self.queues[logical_id]
+            return {None: queue["url"], "QueueUrl": queue["url"], "Arn": queue["arn"], "QueueName": queue["name"]}[
+                attribute
+            ]
+        if logical_id in self.secrets:
+            return f"local-secret:{logical_id}"
+        if logical_id == "LogLevel":
+            return "INFO"
+        if logical_id == "PublicBaseUrl":
+            return self.public_base_url
+        raise KeyError(f"cannot resolve {value!r} locally")
+
+    def environment(self, function: tpl.Function) -> dict[str, str]:
+        env = tpl.resolve_environment(function.environment, self.lookup)
+        # The cursor key comes from Secrets Manager in AWS; locally it is a per-process secret.
+        if "CURSOR_SECRET_ARN" in env and self.secrets:
+            env["CURSOR_SECRET"] = next(iter(self.secrets.values()))
+            env["CURSOR_SECRET_ARN"] = ""
+        return env
+
+    def shared_environment(self) -> dict[str, str]:
+        """The union of every function's environment (they share one process locally)."""
+        merged: dict[str, str] = {}
+        for function in tpl.functions().values():
+            merged.update(self.environment(function))
+        return merged
+
+
+def provision(prefix: str = "cme-local", endpoint_url: str | None = None, public_base_url: str = "") -> Stack:
+    """Create every table, bucket and queue of the template; returns their local names."""
+    stack = Stack(prefix=prefix, public_base_url=public_base_url)
+    kwargs: dict[str, Any] = {"region_name": REGION}
+    if endpoint_url:
+        kwargs["endpoint_url"] = endpoint_url
+    dynamodb = boto3.client("dynamodb", **kwargs)
+    s3 = boto3.client("s3", **kwargs)
+    sqs = boto3.client("sqs", **kwargs)
+
+    for logical_id, definition in tpl.table_definitions().items():
+        name = f"{prefix}-{logical_id}"
+        dynamodb.create_table(TableName=name, **definition)
+        ttl = tpl.ttl_attribute(logical_id)
+        if ttl:
+            dynamodb.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
+            )
+        stack.tables[logical_id] = name
+
+    for logical_id in tpl.of_type("AWS::S3::Bucket"):
+        name = f"{prefix}-{logical_id}".lower()
+        s3.create_bucket(Bucket=name)
+        stack.buckets[logical_id] = name
+
+    queues = tpl.of_type("AWS::SQS::Queue")
+    # Dead-letter queues first: their ARNs go into the redrive policies of the others.
+    ordered = sorted(queues, key=lambda q: "RedrivePolicy" in (queues[q].get("Properties") or {}))
+    for logical_id in ordered:
+        props = queues[logical_id].get("Properties") or {}
+        attributes: dict[str, str] = {}
+        if "VisibilityTimeout" in props:
+            attributes["VisibilityTimeout"] = str(props["VisibilityTimeout"])
+        if "RedrivePolicy" in props:
+            policy = props["RedrivePolicy"]
+            _, target, _ = tpl.tag_target(policy["deadLetterTargetArn"])
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": stack.queues[target]["arn"], "maxReceiveCount": int(policy["maxReceiveCount"])}
+            )
+        name = f"{prefix}-{logical_id}"
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        stack.queues[logical_id] = {"url": url, "arn": arn, "name": name}
+
+    for logical_id in tpl.of_type("AWS::SecretsManager::Secret"):
+        stack.secrets[logical_id] = secrets.token_urlsafe(32)
+    return stack

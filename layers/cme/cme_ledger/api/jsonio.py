@@ -1,0 +1,25 @@
+"""JSON in and out: numbers in as Decimal, Decimal out as plain JSON numbers without float noise."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+loads = partial(json.loads, parse_float=Decimal)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # A Decimal with at most 2 decimals prints back identically as the shortest float repr.
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(_plain(value), separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,159 @@
+"""The resolver factory every API function uses, the caller's identity, and the pre-routing checks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from cme_ledger.api import errors, jsonio
+from cme_ledger.domain.errors import DomainError, Forbidden, NotFound, Unauthorized
+from cme_ledger.observability import logger
+
+JSON = "application/json"
+
+# Routes the template declares without the JWT authorizer.
+PUBLIC_ROUTES = frozenset({"GET /health", "GET /openapi.json", "GET /verify/{code}"})
+ADMIN_GROUP = "admin"
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: str
+    name: str
+    groups: frozenset[str]
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN_GROUP in self.groups
+
+
+def _claims(event: dict[str, Any]) -> dict[str, Any]:
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    claims = (authorizer.get("jwt") or {}).get("claims") or {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _groups(raw: Any) -> frozenset[str]:
+    # API Gateway passes array claims as a string such as "[admin staff]".
+    if isinstance(raw, list):
+        return frozenset(str(g) for g in raw)
+    if isinstance(raw, str):
+        return frozenset(g for g in re.split(r"[\s,\[\]\"]+", raw) if g)
+    return frozenset()
+
+
+def identity_of(event: dict[str, Any]) -> Identity | None:
+    claims = _claims(event)
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        return None
+    name = claims.get("name")
+    return Identity(sub, name if isinstance(name, str) else "", _groups(claims.get("cognito:groups")))
+
+
+def current_identity(app: APIGatewayHttpResolver | Router) -> Identity:
+    identity = identity_of(app.current_event.raw_event)
+    if identity is None:
+        raise Unauthorized()
+    return identity
+
+
+def ok(body: Any, status: int = 200) -> Response:
+    """A JSON answer serialized by us, so amounts keep their exact decimal digits."""
+    return Response(status_code=status, content_type=JSON, body=jsonio.dumps(body))
+
+
+def error_response(error: DomainError) -> Response:
+    return Response(status_code=errors.status_of(error), content_type=JSON, body=jsonio.dumps(errors.error_body(error)))
+
+
+def _raw_error(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": JSON},
+        "body": jsonio.dumps(errors.envelope(code, message, details)),
+        "isBase64Encoded": False,
+    }
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = list(loc[1:]) if loc and loc[0] in ("body", "query", "header", "path") else list(loc)
+    if loc and loc[0] in ("header", "path", "query") and parts:
+        return str(parts[0])
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "body"
+
+
+def _validation_response(exc: RequestValidationError) -> Response:
+    problems = exc.errors()
+    if any(p.get("type") == "json_invalid" for p in problems):
+        return Response(
+            status_code=400,
+            content_type=JSON,
+            body=jsonio.dumps(errors.envelope("malformed_json", "The request body is not valid JSON.")),
+        )
+    details = []
+    for problem in problems:
+        loc = tuple(problem.get("loc") or ())
+        reason = str(problem.get("msg") or problem.get("type") or "invalid")
+        if problem.get("type") == "extra_forbidden":
+            reason = "unknown field"
+        details.append({"field": _field(loc), "reason": reason})
+    return Response(
+        status_code=422,
+        content_type=JSON,
+        body=jsonio.dumps(errors.envelope("validation_error", "The request is not valid.", details)),
+    )
+
+
+def create_app(*routers: Router) -> APIGatewayHttpResolver:
+    """A resolver with validation, Decimal JSON, and every refusal in the error envelope of API.md."""
+    app = APIGatewayHttpResolver(
+        enable_validation=True,
+        serializer=jsonio.dumps,
+        json_body_deserializer=jsonio.loads,
+    )
+    for router in routers:
+        app.include_router(router)
+
+    @app.exception_handler(DomainError)
+    def _domain_error(exc: DomainError) -> Response:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response:
+        return _validation_response(exc)
+
+    @app.not_found
+    def _not_found(_exc: Exception) -> Response:
+        return error_response(NotFound("No such route."))
+
+    return app
+
+
+def resolve(
+    app: APIGatewayHttpResolver, event: dict[str, Any], context: Any, *, admin_only: bool = False
+) -> dict[str, Any]:
+    """Authenticate and authorize before validation, as API.md orders refusals: 401, 403, then 400/422."""
+    route_key = str(event.get("routeKey") or "")
+    if route_key not in PUBLIC_ROUTES:
+        identity = identity_of(event)
+        if identity is None:
+            return _raw_error(401, Unauthorized.code, Unauthorized.message)
+        if admin_only and not identity.is_admin:
+            return _raw_error(403, Forbidden.code, Forbidden.message)
+    try:
+        return app.resolve(event, context)
+    except DomainError as exc:  # raised outside a route (should not happen), still in the envelope
+        logger.warning("domain error outside a route", extra={"code": exc.code})
+        return _raw_error(errors.status_of(exc), exc.code, exc.message, exc.details)

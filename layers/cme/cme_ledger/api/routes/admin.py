@@ -1,0 +1,61 @@
+"""Routes of the admin function (the `admin` group is checked before routing, in api.resolver.resolve)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from cme_ledger.api.resolver import ok
+from cme_ledger.api.routes.common import refusals
+from cme_ledger.api.schemas import CoursePut, CreditBatch, MembershipPut
+from cme_ledger.domain import catalog, credits, profiles
+
+router = Router()
+AUTH = [{"bearerAuth": []}]
+ADMIN_REFUSALS = (400, 401, 403, 422)
+
+CourseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+UserId = Annotated[str, Path(min_length=1, max_length=128)]
+
+
+@router.put(
+    "/admin/courses/<course_id>",
+    summary="Create or replace a course",
+    tags=["admin"],
+    security=AUTH,
+    responses=refusals(*ADMIN_REFUSALS),
+)
+def put_course(course_id: CourseId, body: Annotated[CoursePut, Body()]) -> Response:
+    return ok(
+        catalog.put_course(
+            course_id, body.title, body.provider, body.credit_types, body.claim_window_years, body.pars_activity_id
+        )
+    )
+
+
+@router.post(
+    "/admin/credits",
+    summary="Record earned credit (idempotent per user_id and source_id)",
+    tags=["admin"],
+    security=AUTH,
+    responses=refusals(*ADMIN_REFUSALS),
+)
+def record_credits(body: Annotated[CreditBatch, Body()]) -> Response:
+    items = [
+        credits.NewCredit(i.user_id, i.course_id, i.topic, i.amount, i.source_id, i.earned_at) for i in body.items
+    ]
+    return ok({"items": credits.record_credits(items)}, 201)
+
+
+@router.put(
+    "/admin/members/<user_id>/membership",
+    summary="Set a learner's premium membership",
+    tags=["admin"],
+    security=AUTH,
+    responses=refusals(*ADMIN_REFUSALS),
+)
+def put_membership(user_id: UserId, body: Annotated[MembershipPut, Body()]) -> Response:
+    return ok(profiles.set_membership(user_id, body.premium_until))

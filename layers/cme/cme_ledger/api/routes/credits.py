@@ -1,0 +1,87 @@
+"""Routes of the credits function: health, OpenAPI, profile, catalogue, the learner's credit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+
+from cme_ledger.api import cursor as cursors
+from cme_ledger.api.resolver import current_identity, ok
+from cme_ledger.api.routes.common import Cursor, Limit, page, refusals
+from cme_ledger.api.schemas import ProfileUpdate
+from cme_ledger.domain import catalog, credits, profiles
+
+router = Router()
+AUTH = [{"bearerAuth": []}]
+
+
+@router.get("/health", summary="Liveness", tags=["public"], security=[])
+def health() -> Response:
+    return ok({"status": "ok"})
+
+
+@router.get("/openapi.json", summary="This API's OpenAPI document", tags=["public"], security=[])
+def openapi_document() -> Response:
+    from cme_ledger.api.openapi import document  # builds every router: only on this route
+
+    return ok(document())
+
+
+@router.get("/me", summary="The caller's profile", tags=["profile"], security=AUTH, responses=refusals(401))
+def get_me() -> Response:
+    identity = current_identity(router)
+    return ok(profiles.get_me(identity.user_id, identity.name))
+
+
+@router.put(
+    "/me", summary="Update the caller's profile", tags=["profile"], security=AUTH, responses=refusals(400, 401, 422)
+)
+def put_me(body: Annotated[ProfileUpdate, Body()]) -> Response:
+    identity = current_identity(router)
+    return ok(profiles.update_me(identity.user_id, body.changes(), identity.name))
+
+
+@router.get("/credit-types", summary="Credit types", tags=["catalogue"], security=AUTH, responses=refusals(401))
+def get_credit_types() -> Response:
+    current_identity(router)
+    return ok(catalog.credit_types_view())
+
+
+@router.get("/courses", summary="Courses", tags=["catalogue"], security=AUTH, responses=refusals(401))
+def get_courses() -> Response:
+    current_identity(router)
+    return ok(catalog.list_courses())
+
+
+@router.get(
+    "/credits",
+    summary="The caller's unexpired credits with something claimable, oldest first",
+    tags=["credits"],
+    security=AUTH,
+    responses=refusals(401, 422),
+)
+def list_credits(
+    credit_type: Annotated[str | None, Query()] = None,
+    course_id: Annotated[str | None, Query()] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Response:
+    identity = current_identity(router)
+    after = cursors.decode(cursor, identity.user_id, "credits")["sk"] if cursor else None
+    items, last_sk = credits.list_credits(identity.user_id, credit_type, course_id, limit, after)
+    return ok(page(items, identity.user_id, "credits", {"sk": last_sk} if last_sk else None))
+
+
+@router.get(
+    "/credits/summary",
+    summary="What the caller can claim now for one credit type, by course",
+    tags=["credits"],
+    security=AUTH,
+    responses=refusals(401, 422),
+)
+def credits_summary(credit_type: Annotated[str | None, Query()] = None) -> Response:
+    identity = current_identity(router)
+    return ok(credits.credit_summary(identity.user_id, credit_type))

@@ -1,0 +1,69 @@
+"""Settings read from the environment once, validated, and passed in from here (no os.environ elsewhere)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    idempotency_table_name: str
+    bucket_name: str
+    render_queue_url: str
+    public_base_url: str
+    cursor_secret: str
+    cursor_secret_arn: str
+    region: str
+    expiry_shards: int
+    claim_stale_seconds: int
+    render_stale_seconds: int
+
+
+def _require(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigurationError(f"environment variable {name} is required")
+    return value
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an integer") from exc
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low} and {high}")
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The validated settings of this process (cached; call reset_settings() after changing the env)."""
+    return Settings(
+        table_name=_require("TABLE_NAME"),
+        idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME", ""),
+        bucket_name=os.environ.get("BUCKET_NAME", ""),
+        render_queue_url=os.environ.get("RENDER_QUEUE_URL", ""),
+        public_base_url=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        cursor_secret=os.environ.get("CURSOR_SECRET", ""),
+        cursor_secret_arn=os.environ.get("CURSOR_SECRET_ARN", ""),
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        expiry_shards=_int("EXPIRY_SHARDS", 4, 1, 64),
+        claim_stale_seconds=_int("CLAIM_STALE_SECONDS", 120, 1, 86400),
+        render_stale_seconds=_int("RENDER_STALE_SECONDS", 300, 1, 86400),
+    )
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the local stack change the environment)."""
+    get_settings.cache_clear()

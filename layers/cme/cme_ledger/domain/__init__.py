@@ -1,0 +1,1 @@
+"""Domain rules of CME Ledger: no HTTP, no AWS clients."""

@@ -1,0 +1,61 @@
+"""Courses and the credit types they offer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cme_ledger import clock
+from cme_ledger.domain.credit_types import CREDIT_TYPES
+from cme_ledger.store import repo
+from cme_ledger.store.models import Course
+
+DEFAULT_CLAIM_WINDOW_YEARS = 3
+
+
+def credit_types_view() -> dict[str, Any]:
+    return {"items": [{"code": t.code, "label": t.label, "unit": t.unit} for t in CREDIT_TYPES.values()]}
+
+
+def course_view(course: Course) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "course_id": course.course_id,
+        "title": course.title,
+        "provider": course.provider,
+        "credit_types": list(course.credit_types),
+        "claim_window_years": int(course.claim_window_years),
+    }
+    if course.pars_activity_id:
+        view["pars_activity_id"] = course.pars_activity_id
+    return view
+
+
+def list_courses() -> dict[str, Any]:
+    courses = sorted(repo.list_courses(), key=lambda c: (c.title, c.course_id))
+    return {"items": [course_view(c) for c in courses]}
+
+
+def courses_by_id() -> dict[str, Course]:
+    """All courses, keyed by id (the catalogue is small: one query)."""
+    return {c.course_id: c for c in repo.list_courses()}
+
+
+def put_course(
+    course_id: str,
+    title: str,
+    provider: str,
+    credit_types: list[str],
+    claim_window_years: int | None,
+    pars_activity_id: str | None,
+) -> dict[str, Any]:
+    """Create or replace a course. A changed claim window applies to credit recorded from then on."""
+    course = Course(
+        course_id=course_id,
+        title=title,
+        provider=provider,
+        credit_types=list(dict.fromkeys(credit_types)),
+        claim_window_years=claim_window_years or DEFAULT_CLAIM_WINDOW_YEARS,
+        pars_activity_id=pars_activity_id,
+        updated_at=clock.iso(clock.now()),
+    )
+    repo.save_course(course)
+    return course_view(course)

@@ -1,0 +1,73 @@
+"""Learner profiles and premium membership."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from cme_ledger import clock
+from cme_ledger.store import repo
+from cme_ledger.store.models import Profile
+
+PROFILE_FIELDS = ("display_name", "degree", "first_name", "last_name", "birth_month_day")
+BOARDS = ("ABP", "ABIM")
+
+
+def membership_view(profile: Profile | None) -> dict[str, Any]:
+    premium_until = profile.premium_until if profile else None
+    return {"premium": is_premium(profile), "premium_until": premium_until}
+
+
+def is_premium(profile: Profile | None, at: datetime | None = None) -> bool:
+    """Premium while premium_until is in the future."""
+    if profile is None or not profile.premium_until:
+        return False
+    return clock.parse_iso(profile.premium_until) > (at or clock.now())
+
+
+def profile_view(user_id: str, profile: Profile | None, token_name: str = "") -> dict[str, Any]:
+    if profile is None:
+        profile = repo.new_profile(user_id, token_name)
+    return {
+        "user_id": user_id,
+        "display_name": profile.display_name or "",
+        "degree": profile.degree or "",
+        "first_name": profile.first_name or "",
+        "last_name": profile.last_name or "",
+        "membership": membership_view(profile),
+        "board_ids": dict(profile.board_ids.as_dict() if hasattr(profile.board_ids, "as_dict") else {}),
+        "birth_month_day": profile.birth_month_day,
+    }
+
+
+def get_me(user_id: str, token_name: str = "") -> dict[str, Any]:
+    """The caller's profile; a learner with none yet gets the defaults of API.md (nothing is written)."""
+    return profile_view(user_id, repo.get_profile(user_id), token_name)
+
+
+def update_me(user_id: str, changes: dict[str, Any], token_name: str = "") -> dict[str, Any]:
+    """Apply the fields given (None clears an optional one); board_ids merge per board."""
+    profile = repo.get_profile(user_id) or repo.new_profile(user_id, token_name)
+    for name in PROFILE_FIELDS:
+        if name in changes:
+            value = changes[name]
+            if name == "birth_month_day":
+                setattr(profile, name, value)
+            else:
+                setattr(profile, name, value if value is not None else "")
+    if "board_ids" in changes:
+        merged = dict(profile.board_ids.as_dict() if hasattr(profile.board_ids, "as_dict") else {})
+        for board, value in (changes["board_ids"] or {}).items():
+            if value is None:
+                merged.pop(board, None)
+            else:
+                merged[board] = value
+        profile.board_ids = merged  # type: ignore[assignment]
+    profile.updated_at = clock.iso(clock.now())
+    repo.save_profile(profile)
+    return profile_view(user_id, profile, token_name)
+
+
+def set_membership(user_id: str, premium_until: datetime | None) -> dict[str, Any]:
+    profile = repo.set_premium_until(user_id, clock.iso(premium_until) if premium_until else None)
+    return membership_view(repo.get_profile(user_id) or profile)

@@ -1,0 +1,87 @@
+"""Every key of the table is built here and nowhere else."""
+
+from __future__ import annotations
+
+import hashlib
+
+CATALOG = "CATALOG"
+
+
+def user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def profile_sk() -> str:
+    return "PROFILE"
+
+
+def course_sk(course_id: str) -> str:
+    return f"COURSE#{course_id}"
+
+
+CREDIT_PREFIX = "CREDIT#"
+CLAIM_PREFIX = "CLAIM#"
+
+
+def credit_sk(credit_id: str) -> str:
+    return f"{CREDIT_PREFIX}{credit_id}"
+
+
+def source_sk(source_id: str) -> str:
+    return f"SOURCE#{source_id}"
+
+
+def claim_sk(claim_id: str) -> str:
+    return f"{CLAIM_PREFIX}{claim_id}"
+
+
+def claim_page_sk(claim_id: str, page: int) -> str:
+    return f"{CLAIM_PREFIX}{claim_id}#P{page:05d}"
+
+
+def claim_pages_prefix(claim_id: str) -> str:
+    return f"{CLAIM_PREFIX}{claim_id}#P"
+
+
+def board_entry_sk(claim_id: str) -> str:
+    return f"{CLAIM_PREFIX}{claim_id}#ABP"
+
+
+def code_pk(code: str) -> str:
+    return f"CODE#{code}"
+
+
+CODE_SK = "CODE"
+SWEEP_PK, SWEEP_SK = "SWEEP", "EXPIRY"
+BOARD_REPORT_PK = "REPORT#ABP"
+
+# Work queues of the sparse `work` index.
+WORK_PENDING_CLAIMS = "WORK#CLAIM_PENDING"
+WORK_RENDER = "WORK#RENDER"
+WORK_ABP_QUEUED = "WORK#ABP_QUEUED"
+
+
+def expiry_pk(day: str, shard: int) -> str:
+    return f"EXP#{day}#{shard:02d}"
+
+
+def expiry_shard(credit_id: str, shards: int) -> int:
+    """Spread one day's credits over `shards` partitions, stably per credit."""
+    digest = hashlib.blake2b(credit_id.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % shards
+
+
+def expiry_sk(expires_at: str, user_id: str, credit_id: str) -> str:
+    return f"{expires_at}#{user_id}#{credit_id}"
+
+
+def claims_by_claimed(claimed_at: str, claim_id: str) -> str:
+    return f"{claimed_at}#{claim_id}"
+
+
+def claims_by_year(earned_from: str, claimed_at: str, claim_id: str) -> str:
+    return f"{earned_from[:4]}#{claimed_at}#{claim_id}"
+
+
+def claims_by_credits(total_cents: int, claimed_at: str, claim_id: str) -> str:
+    return f"{total_cents:012d}#{claimed_at}#{claim_id}"

@@ -1,0 +1,235 @@
+"""pynamodb models of the single table: one base model with a discriminator, one subclass per entity.
+
+Key templates (pk / sk):
+
+- Profile            USER#{user_id} / PROFILE
+- Credit             USER#{user_id} / CREDIT#{credit_id}     (credit ids sort by earned_at)
+- SourceRef          USER#{user_id} / SOURCE#{source_id}     (idempotency of recorded credit)
+- Claim              USER#{user_id} / CLAIM#{claim_id}
+- ClaimLinePage      USER#{user_id} / CLAIM#{claim_id}#P{n:05d}  (<= 99 lines applied in one transaction)
+- BoardReportEntry   USER#{user_id} / CLAIM#{claim_id}#ABP   (an ABP MOC Part 2 claim awaiting report)
+- CertificateCode    CODE#{code}    / CODE
+- Course             CATALOG        / COURSE#{course_id}
+- SweepState         SWEEP          / EXPIRY
+- BoardReport        REPORT#ABP     / {report_key}
+
+Indexes: `expiry` (sparse: unexpired credits with something left to claim, pk EXP#{day}#{shard}),
+`work` (sparse: claims and entries awaiting background work), and three local indexes that order a
+learner's committed claims.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BinaryAttribute,
+    DiscriminatorAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import LocalSecondaryIndex
+from pynamodb.models import Model
+
+from cme_ledger.store.attributes import DecimalAttribute, DecimalMapAttribute, PartsAttribute
+
+
+class ExpiryIndex(GlobalSecondaryIndex["Credit"]):
+    class Meta:
+        index_name = "expiry"
+        projection = IncludeProjection(["user_id", "credit_id", "amount", "claimed", "version", "expires_at"])
+
+    expiry_pk = UnicodeAttribute(hash_key=True)
+    expiry_sk = UnicodeAttribute(range_key=True)
+
+
+class WorkIndex(GlobalSecondaryIndex["LedgerItem"]):
+    class Meta:
+        index_name = "work"
+        projection = KeysOnlyProjection()
+
+    work_pk = UnicodeAttribute(hash_key=True)
+    work_sk = UnicodeAttribute(range_key=True)
+
+
+class ClaimsByClaimed(LocalSecondaryIndex["Claim"]):
+    class Meta:
+        index_name = "claims_by_claimed"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    by_claimed = UnicodeAttribute(range_key=True)
+
+
+class ClaimsByYear(LocalSecondaryIndex["Claim"]):
+    class Meta:
+        index_name = "claims_by_year"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    by_year = UnicodeAttribute(range_key=True)
+
+
+class ClaimsByCredits(LocalSecondaryIndex["Claim"]):
+    class Meta:
+        index_name = "claims_by_credits"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    by_credits = UnicodeAttribute(range_key=True)
+
+
+class LedgerItem(Model):
+    """Base of every item of the table; `kind` says which entity an item is."""
+
+    class Meta:
+        table_name: str = "unbound"  # set by store.db.bind() from the settings
+        region = "us-east-1"
+        max_retry_attempts = 3
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+    work_pk = UnicodeAttribute(null=True)
+    work_sk = UnicodeAttribute(null=True)
+    work_index = WorkIndex()
+
+
+class Profile(LedgerItem, discriminator="profile"):
+    user_id = UnicodeAttribute()
+    display_name = UnicodeAttribute(default="")
+    degree = UnicodeAttribute(default="")
+    first_name = UnicodeAttribute(default="")
+    last_name = UnicodeAttribute(default="")
+    board_ids = MapAttribute[str, Any](default=dict)
+    birth_month_day = UnicodeAttribute(null=True)
+    premium_until = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class Course(LedgerItem, discriminator="course"):
+    course_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    provider = UnicodeAttribute()
+    credit_types = ListAttribute[str](of=UnicodeAttribute)
+    claim_window_years = NumberAttribute(default=3)
+    pars_activity_id = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class Credit(LedgerItem, discriminator="credit"):
+    user_id = UnicodeAttribute()
+    credit_id = UnicodeAttribute()
+    course_id = UnicodeAttribute()
+    topic = UnicodeAttribute()
+    amount = DecimalAttribute()
+    earned_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    source_id = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+    claimed = DecimalMapAttribute(default=dict)
+    parts = PartsAttribute(default=dict)
+    version = NumberAttribute(default=0)
+    expiry_pk = UnicodeAttribute(null=True)
+    expiry_sk = UnicodeAttribute(null=True)
+    expired_at = UnicodeAttribute(null=True)
+    unclaimed_at_expiry = DecimalMapAttribute(null=True)
+    expiry_index = ExpiryIndex()
+
+
+class SourceRef(LedgerItem, discriminator="source"):
+    user_id = UnicodeAttribute()
+    source_id = UnicodeAttribute()
+    credit_id = UnicodeAttribute()
+
+
+class CertificateInfo(MapAttribute[str, Any]):
+    course_id = UnicodeAttribute()
+    course_title = UnicodeAttribute()
+    provider = UnicodeAttribute()
+    total = DecimalAttribute()
+    code = UnicodeAttribute()
+
+
+class Claim(LedgerItem, discriminator="claim"):
+    user_id = UnicodeAttribute()
+    claim_id = UnicodeAttribute()
+    credit_type = UnicodeAttribute()
+    # pending -> committed -> ready | failed;  pending -> cancelling -> cancelled
+    status = UnicodeAttribute()
+    request_hash = UnicodeAttribute(null=True)
+    display_name = UnicodeAttribute(default="")
+    degree = UnicodeAttribute(default="")
+    first_name = UnicodeAttribute(default="")
+    last_name = UnicodeAttribute(default="")
+    abp_id = UnicodeAttribute(null=True)
+    birth_month_day = UnicodeAttribute(null=True)
+    total = DecimalAttribute()
+    line_count = NumberAttribute()
+    chunk_count = NumberAttribute()
+    plan = BinaryAttribute(legacy_encoding=False)
+    created_at = UnicodeAttribute()
+    claimed_at = UnicodeAttribute(null=True)
+    earned_from = UnicodeAttribute()
+    earned_to = UnicodeAttribute()
+    course_titles = ListAttribute[str](of=UnicodeAttribute, default=list)
+    certificates = ListAttribute[CertificateInfo](of=CertificateInfo, default=list)
+    failure = MapAttribute[str, Any](null=True)
+    sha256 = UnicodeAttribute(null=True)
+    pdf_key = UnicodeAttribute(null=True)
+    render_attempts = NumberAttribute(default=0)
+    evaluation = MapAttribute[str, Any](null=True)
+    evaluation_submitted_at = UnicodeAttribute(null=True)
+    board_report = UnicodeAttribute(null=True)  # queued | reported (ABP_MOC_2 only)
+    report_key = UnicodeAttribute(null=True)
+    by_claimed = UnicodeAttribute(null=True)
+    by_year = UnicodeAttribute(null=True)
+    by_credits = UnicodeAttribute(null=True)
+    claims_by_claimed = ClaimsByClaimed()
+    claims_by_year = ClaimsByYear()
+    claims_by_credits = ClaimsByCredits()
+
+
+class LineMap(MapAttribute[str, Any]):
+    credit_id = UnicodeAttribute()
+    course_id = UnicodeAttribute()
+    topic = UnicodeAttribute()
+    earned_at = UnicodeAttribute()
+    amount = DecimalAttribute()
+
+
+class ClaimLinePage(LedgerItem, discriminator="claim_lines"):
+    claim_id = UnicodeAttribute()
+    page = NumberAttribute()
+    # applied: its credits carry the claim's parts; undone: they were taken back; void: never applied
+    state = UnicodeAttribute()
+    lines = ListAttribute[LineMap](of=LineMap, default=list)
+
+
+class BoardReportEntry(LedgerItem, discriminator="board_report_entry"):
+    user_id = UnicodeAttribute()
+    claim_id = UnicodeAttribute()
+    queued_at = UnicodeAttribute()
+    reported_at = UnicodeAttribute(null=True)
+    report_key = UnicodeAttribute(null=True)
+
+
+class CertificateCode(LedgerItem, discriminator="certificate_code"):
+    code = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    claim_id = UnicodeAttribute()
+    course_id = UnicodeAttribute()
+
+
+class SweepState(LedgerItem, discriminator="sweep_state"):
+    next_day = UnicodeAttribute()
+    updated_at = UnicodeAttribute(null=True)
+
+
+class BoardReport(LedgerItem, discriminator="board_report"):
+    report_key = UnicodeAttribute()
+    lines = NumberAttribute()
+    created_at = UnicodeAttribute()
