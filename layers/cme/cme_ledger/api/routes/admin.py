@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
@@ -28,7 +27,7 @@ UserId = Annotated[str, Path(min_length=1, max_length=128)]
     security=AUTH,
     responses=refusals(*ADMIN_REFUSALS),
 )
-def put_course(course_id: CourseId, body: Annotated[CoursePut, Body()]) -> Response:
+def put_course(course_id: CourseId, body: Annotated[CoursePut, Body()]):
     return ok(
         catalog.put_course(
             course_id, body.title, body.provider, body.credit_types, body.claim_window_years, body.pars_activity_id
@@ -43,7 +42,7 @@ def put_course(course_id: CourseId, body: Annotated[CoursePut, Body()]) -> Respo
     security=AUTH,
     responses=refusals(*ADMIN_REFUSALS),
 )
-def record_credits(body: Annotated[CreditBatch, Body()]) -> Response:
+def record_credits(body: Annotated[CreditBatch, Body()]):
     items = [
         credits.NewCredit(i.user_id, i.course_id, i.topic, i.amount, i.source_id, i.earned_at) for i in body.items
     ]
@@ -57,5 +56,5 @@ def record_credits(body: Annotated[CreditBatch, Body()]) -> Response:
     security=AUTH,
     responses=refusals(*ADMIN_REFUSALS),
 )
-def put_membership(user_id: UserId, body: Annotated[MembershipPut, Body()]) -> Response:
+def put_membership(user_id: UserId, body: Annotated[MembershipPut, Body()]):
     return ok(profiles.set_membership(user_id, body.premium_until))

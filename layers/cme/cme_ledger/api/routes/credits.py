@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
@@ -19,19 +18,19 @@ AUTH = [{"bearerAuth": []}]
 
 
 @router.get("/health", summary="Liveness", tags=["public"], security=[])
-def health() -> Response:
+def health():
     return ok({"status": "ok"})
 
 
 @router.get("/openapi.json", summary="This API's OpenAPI document", tags=["public"], security=[])
-def openapi_document() -> Response:
+def openapi_document():
     from cme_ledger.api.openapi import document  # builds every router: only on this route
 
     return ok(document())
 
 
 @router.get("/me", summary="The caller's profile", tags=["profile"], security=AUTH, responses=refusals(401))
-def get_me() -> Response:
+def get_me():
     identity = current_identity(router)
     return ok(profiles.get_me(identity.user_id, identity.name))
 
@@ -39,19 +38,19 @@ def get_me() -> Response:
 @router.put(
     "/me", summary="Update the caller's profile", tags=["profile"], security=AUTH, responses=refusals(400, 401, 422)
 )
-def put_me(body: Annotated[ProfileUpdate, Body()]) -> Response:
+def put_me(body: Annotated[ProfileUpdate, Body()]):
     identity = current_identity(router)
     return ok(profiles.update_me(identity.user_id, body.changes(), identity.name))
 
 
 @router.get("/credit-types", summary="Credit types", tags=["catalogue"], security=AUTH, responses=refusals(401))
-def get_credit_types() -> Response:
+def get_credit_types():
     current_identity(router)
     return ok(catalog.credit_types_view())
 
 
 @router.get("/courses", summary="Courses", tags=["catalogue"], security=AUTH, responses=refusals(401))
-def get_courses() -> Response:
+def get_courses():
     current_identity(router)
     return ok(catalog.list_courses())
 
@@ -68,7 +67,7 @@ def list_credits(
     course_id: Annotated[str | None, Query()] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> Response:
+):
     identity = current_identity(router)
     after = cursors.decode(cursor, identity.user_id, "credits")["sk"] if cursor else None
     items, last_sk = credits.list_credits(identity.user_id, credit_type, course_id, limit, after)
@@ -82,6 +81,6 @@ def list_credits(
     security=AUTH,
     responses=refusals(401, 422),
 )
-def credits_summary(credit_type: Annotated[str | None, Query()] = None) -> Response:
+def credits_summary(credit_type: Annotated[str | None, Query()] = None):
     identity = current_identity(router)
     return ok(credits.credit_summary(identity.user_id, credit_type))
