@@ -58,3 +58,29 @@ def record_credits(body: Annotated[CreditBatch, Body()]):
 )
 def put_membership(user_id: UserId, body: Annotated[MembershipPut, Body()]):
     return ok(profiles.set_membership(user_id, body.premium_until))
+
+
+@router.post(
+    "/admin/sweeps/expiry",
+    summary="Run the expiry sweep now (the same code as the daily schedule)",
+    tags=["admin"],
+    security=AUTH,
+    responses=refusals(*ADMIN_REFUSALS),
+)
+def run_expiry_sweep():
+    from cme_ledger.domain.expiry import expire_due_credits
+
+    return ok(expire_due_credits())
+
+
+@router.post(
+    "/admin/reports/abp",
+    summary="Write the ABP MOC Part 2 batch file now (the same code as the daily schedule)",
+    tags=["admin"],
+    security=AUTH,
+    responses=refusals(*ADMIN_REFUSALS),
+)
+def run_abp_report():
+    from cme_ledger.domain.board_reports import write_abp_report
+
+    return ok(write_abp_report())
