@@ -1,0 +1,19 @@
+"""Certificates function: claim preview, certificate download, public verification. Wiring only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from cme_ledger.api.resolver import create_app, resolve
+from cme_ledger.api.routes.certificates import router
+from cme_ledger.observability import logger, metrics, tracer
+
+app = create_app(router)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return resolve(app, event, context)

@@ -1,0 +1,42 @@
+"""Certificate worker: renders committed claims from the render queue. Wiring only.
+
+Each record is one claim ({"user_id", "claim_id"}); a record that raises is reported alone in
+batchItemFailures, so SQS retries just that one (and, after maxReceiveCount, dead-letters it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from cme_ledger.domain import certificates
+from cme_ledger.observability import logger, metrics, tracer
+
+# Report failures even when every record fails, rather than raising: the response says which.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@tracer.capture_method
+def render_record(record: SQSRecord) -> None:
+    target = certificates.render_target(record.body)
+    if target is None:
+        logger.error("malformed render message dropped", extra={"message_id": record.message_id})
+        return
+    outcome = certificates.render_claim(*target)
+    logger.info("certificate", extra={"user_id": target[0], "claim_id": target[1], "outcome": outcome})
+    if outcome == "rendered":
+        metrics.add_metric(name="CertificatesRendered", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(
+        process_partial_response(
+            event=event, record_handler=render_record, processor=processor, context=context
+        )
+    )

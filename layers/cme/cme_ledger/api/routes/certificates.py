@@ -1,0 +1,66 @@
+"""Routes of the certificates function: claim preview, certificate download, public verification."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from cme_ledger.api.resolver import current_identity, ok
+from cme_ledger.api.routes.claims import ClaimId, claim_input
+from cme_ledger.api.routes.common import refusals
+from cme_ledger.api.schemas import ClaimRequest
+from cme_ledger.domain import certificates, claims
+
+router = Router()
+AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+
+
+@router.post(
+    "/claims/preview",
+    summary="Preview a claim and its certificate PDF (nothing is claimed)",
+    tags=["claims"],
+    security=AUTH,
+    responses=refusals(400, 401, 403, 409, 422),
+)
+def preview_claim(body: Annotated[ClaimRequest, Body()]):
+    identity = current_identity(router)
+    prepared, view = claims.preview(identity.user_id, claim_input(body))
+    view["preview_url"] = certificates.preview_pdf(identity.user_id, prepared)
+    return ok(view)
+
+
+@router.get(
+    "/claims/<claim_id>/certificate",
+    summary="A short-lived download URL of a claim's certificate PDF",
+    tags=["certificates"],
+    security=AUTH,
+    responses={
+        303: {"description": "redirect=true: Location is the download URL"},
+        **refusals(401, 404, 409, 422),
+    },
+)
+def download_certificate(
+    claim_id: ClaimId,
+    redirect: Annotated[bool, Query(description="Answer 303 with Location instead of JSON")] = False,
+):
+    identity = current_identity(router)
+    url, expires_in = certificates.certificate_url(identity.user_id, claim_id)
+    if redirect:
+        return Response(status_code=303, headers={"Location": url, "Cache-Control": "no-store"}, body="")
+    return ok({"url": url, "expires_in": expires_in})
+
+
+@router.get(
+    "/verify/<code>",
+    summary="Verify a certificate by its code (public)",
+    tags=["public"],
+    security=[],
+    responses=refusals(404),
+)
+def verify_certificate(
+    code: Annotated[str, Path(description="The certificate code (case and hyphens ignored)")],
+):
+    return ok(certificates.verify(code))
