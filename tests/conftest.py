@@ -26,7 +26,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
     from cme_ledger import clock
     from cme_ledger.config import reset_settings
+    from infra import moto_patches
     from infra.provision import provision
+
+    moto_patches.apply()
 
     with mock_aws():
         stack = provision(prefix="test", public_base_url="https://cme.test")

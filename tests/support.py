@@ -75,3 +75,68 @@ def call(
     except ValueError:
         parsed = raw
     return Reply(int(result["statusCode"]), parsed, {k.lower(): v for k, v in (result.get("headers") or {}).items()})
+
+
+def admin(method: str, path: str, **kwargs: Any) -> Reply:
+    return call(method, path, user="staff-1", admin=True, **kwargs)
+
+
+def make_course(course_id: str = "em", title: str = "Emergency Medicine", types: list[str] | None = None) -> None:
+    reply = admin(
+        "PUT",
+        f"/admin/courses/{course_id}",
+        body={"title": title, "provider": "CME Ledger Academy", "credit_types": types or ["AMA_PRA_1", "ACEP"]},
+    )
+    assert reply.status == 200, reply
+
+
+def make_premium(user_id: str, until: str = "2099-01-01T00:00:00Z") -> None:
+    reply = admin("PUT", f"/admin/members/{user_id}/membership", body={"premium_until": until})
+    assert reply.status == 200, reply
+
+
+def seed_credits(
+    user_id: str, course_id: str, count: int, amount: str = "1.00", earned_at: str = "2026-01-15T10:00:00Z"
+) -> list[str]:
+    """Many credits at once (batch writes), built by the same domain code as POST /admin/credits."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from cme_ledger import clock
+    from cme_ledger.domain import credits
+    from cme_ledger.domain.catalog import courses_by_id
+    from cme_ledger.store.db import bind
+    from cme_ledger.store.models import Credit
+
+    bind()
+    course = courses_by_id()[course_id]
+    when = datetime.fromisoformat(earned_at.replace("Z", "+00:00"))
+    built = [
+        credits._build_credit(
+            credits.NewCredit(user_id, course_id, f"Topic {i:05d}", Decimal(amount), f"seed-{user_id}-{i}", when),
+            course,
+            clock.now(),
+        )
+        for i in range(count)
+    ]
+    with Credit.batch_write() as batch:
+        for credit in built:
+            batch.save(credit)
+    return [c.credit_id for c in built]
+
+
+def claimable_totals(user_id: str) -> dict[str, dict[str, Any]]:
+    """credit id -> claimable per type, as the learner sees it."""
+    seen: dict[str, dict[str, Any]] = {}
+    cursor = None
+    while True:
+        query: dict[str, Any] = {"limit": 200}
+        if cursor:
+            query["cursor"] = cursor
+        reply = call("GET", "/credits", user=user_id, query=query)
+        assert reply.status == 200, reply
+        for item in reply.body["items"]:
+            seen[item["credit_id"]] = item["claimable"]
+        cursor = reply.body["next_cursor"]
+        if not cursor:
+            return seen

@@ -157,13 +157,16 @@ def create_pending(claim: Claim) -> bool:
     return True
 
 
-def _page_item(user_id: str, claim_id: str, page: int, state: str, lines: list[PlannedLine]) -> dict[str, Any]:
+def _page_item(
+    user_id: str, claim_id: str, page: int, state: str, lines: list[PlannedLine], applied_at: str | None = None
+) -> dict[str, Any]:
     item = ClaimLinePage(
         keys.user_pk(user_id),
         keys.claim_page_sk(claim_id, page),
         claim_id=claim_id,
         page=page,
         state=state,
+        applied_at=applied_at,
         lines=[
             {"credit_id": ln.credit_id, "course_id": ln.course_id, "topic": ln.topic, "earned_at": ln.earned_at,
              "amount": ln.amount}
@@ -216,7 +219,7 @@ def apply_chunk(
         {
             "Put": {
                 "TableName": name,
-                "Item": _page_item(user_id, claim_id, page, "applied", lines),
+                "Item": _page_item(user_id, claim_id, page, "applied", lines, now_iso),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
@@ -417,3 +420,9 @@ def save_evaluation(user_id: str, claim_id: str, evaluation: dict[str, Any], sub
             return False
         raise
     return True
+
+
+def scan_everything() -> Iterator[LedgerItem]:
+    """Every item of the table (the audit's full read; never on a request path)."""
+    bind()
+    yield from LedgerItem.scan()

@@ -206,6 +206,7 @@ class ClaimLinePage(LedgerItem, discriminator="claim_lines"):
     page = NumberAttribute()
     # applied: its credits carry the claim's parts; undone: they were taken back; void: never applied
     state = UnicodeAttribute()
+    applied_at = UnicodeAttribute(null=True)
     lines = ListAttribute[LineMap](of=LineMap, default=list)
 
 

@@ -34,7 +34,7 @@ _DESCRIPTIONS = {
 }
 
 
-def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def refusals(*statuses: int) -> dict[int, Any]:
     """OpenAPI `responses` entries, in the error envelope, for the given statuses."""
     return {
         status: {

@@ -1,0 +1,147 @@
+"""`python -m infra.localstack [--port N]`: what `make run` starts. Ctrl-C stops it; data lives in memory."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+from types import FrameType
+
+from infra.localstack import auth
+
+PRINTED_TOKEN_LIFETIME = 12 * 3600
+
+
+def _float_env(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        sys.exit(f"{name} must be a number, not {raw!r}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.localstack",
+        description="CME Ledger on one machine: moto + the template's routes, queues and schedules.",
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("PORT") or 3000), help="HTTP API port (default 3000)"
+    )
+    parser.add_argument("--aws-port", type=int, default=0, help="moto server port (default: a free one)")
+    parser.add_argument("--no-seed", action="store_true", help="start empty, without the demo data")
+    parser.add_argument(
+        "--schedule-scale",
+        type=float,
+        default=_float_env("CME_SCHEDULE_SCALE", 1.0),
+        help="run schedules this many times more often (env CME_SCHEDULE_SCALE; 60: daily jobs every 24 min)",
+    )
+    parser.add_argument(
+        "--visibility-timeout",
+        type=int,
+        default=5,
+        help="SQS visibility timeout set on every queue, so failed messages come back in seconds (default 5)",
+    )
+    parser.add_argument("--no-schedules", action="store_true", help="do not run scheduled functions")
+    parser.add_argument("--log-level", default="INFO", help="level of the stack's own log (default INFO)")
+    return parser.parse_args(argv)
+
+
+def banner(url: str, endpoint_url: str, seeded: bool) -> str:
+    admin = auth.mint_token("local-admin", admin=True, name="Local Admin", expires_in=PRINTED_TOKEN_LIFETIME)
+    lines = [
+        "",
+        f"CME Ledger local stack ready at {url}",
+        f"  AWS endpoint (moto): {endpoint_url}",
+        f"  JWT issuer {auth.ISSUER}, audience {auth.AUDIENCE}; key {auth.key_path()}",
+        "",
+    ]
+    if seeded:
+        demo = auth.mint_token("demo", name="Dana Whitfield", expires_in=PRINTED_TOKEN_LIFETIME)
+        lines += [f"DEMO_TOKEN={demo}", ""]
+    lines += [
+        f"ADMIN_TOKEN={admin}",
+        "",
+        "Tokens last 12 hours; mint others with: .venv/bin/cme token USER_ID [--admin] [--name NAME]",
+        "",
+        "Try:",
+        f"  curl -s {url}/health",
+    ]
+    if seeded:
+        lines += [
+            f'  curl -s -H "Authorization: Bearer $DEMO_TOKEN" {url}/me',
+            f'  curl -s -H "Authorization: Bearer $DEMO_TOKEN" "{url}/credits?limit=5"',
+            f'  curl -s -H "Authorization: Bearer $DEMO_TOKEN" {url}/credits/summary',
+        ]
+    lines += [
+        f'  curl -s -X PUT -H "Authorization: Bearer $ADMIN_TOKEN" -H "Content-Type: application/json" \\\n'
+        f'       -d \'{{"premium_until": "2030-01-01T00:00:00Z"}}\' {url}/admin/members/demo/membership',
+        "",
+        "Ctrl-C stops the stack (its data lives in memory only).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("cme.local").setLevel(args.log_level.upper())
+    log = logging.getLogger("cme.local")
+
+    from infra.localstack.seed import SeedError, seed
+    from infra.localstack.stack import LocalStack, Options
+
+    started = time.monotonic()
+    auth.signing_key()  # create the key file now, so `cme token` and the stack agree from the start
+    stack = LocalStack(
+        Options(
+            port=args.port,
+            aws_port=args.aws_port,
+            visibility_timeout=args.visibility_timeout,
+            schedule_scale=args.schedule_scale,
+            schedules=not args.no_schedules,
+        )
+    )
+    try:
+        stack.start()
+    except OSError as exc:
+        print(f"cannot start the local stack on 127.0.0.1:{args.port}: {exc}", file=sys.stderr)
+        stack.stop()
+        return 1
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: stopping", signum)
+        stack.stop_event.set()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a second Ctrl-C quits at once
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+
+    seeded = False
+    if not args.no_seed:
+        try:
+            summary = seed(stack.gateway)
+            seeded = True
+            log.info("seeded %d courses and %d credits for demo", summary.courses, summary.credits)
+        except SeedError as exc:
+            log.error("seeding failed (the stack keeps running without demo data): %s", exc)
+    print(banner(stack.url, stack.endpoint_url, seeded), flush=True)
+    log.info("ready in %.2f s", time.monotonic() - started)
+
+    while not stack.stop_event.wait(0.5):
+        pass
+    stack.stop()
+    log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

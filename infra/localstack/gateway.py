@@ -1,0 +1,349 @@
+"""The local HTTP API: template.yaml's routes, CORS and JWT authorizer in front of the real handlers.
+
+`Gateway.handle` does what API Gateway does with one request (route selection, CORS preflight, the
+JWT authorizer, a payload 2.0 event, the handler's answer); `make_server` puts it behind a stdlib
+HTTP server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from infra import template as tpl
+from infra.events import http_event
+from infra.localstack import auth
+from infra.localstack.runtime import Runtime
+
+log = logging.getLogger("cme.local.http")
+
+JSON = "application/json"
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+def error(status: int, code: str, message: str, headers: list[tuple[str, str]] | None = None) -> Response:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    return Response(status, [("Content-Type", JSON), *(headers or [])], body)
+
+
+@dataclass(frozen=True)
+class Cors:
+    allow_origins: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+    @classmethod
+    def from_template(cls, template: dict[str, Any] | None = None) -> Cors | None:
+        for api in tpl.of_type("AWS::Serverless::HttpApi", template).values():
+            config = (api.get("Properties") or {}).get("CorsConfiguration")
+            if not isinstance(config, dict):
+                continue
+
+            def strings(key: str, config: dict[str, Any] = config) -> tuple[str, ...]:
+                return tuple(str(v) for v in config.get(key) or [])
+
+            max_age = config.get("MaxAge")
+            return cls(
+                allow_origins=strings("AllowOrigins"),
+                allow_headers=tuple(h.lower() for h in strings("AllowHeaders")),
+                allow_methods=tuple(m.upper() for m in strings("AllowMethods")),
+                expose_headers=strings("ExposeHeaders"),
+                max_age=int(max_age) if max_age is not None else None,
+                allow_credentials=bool(config.get("AllowCredentials")),
+            )
+        return None
+
+    def origin_header(self, origin: str | None) -> list[tuple[str, str]]:
+        if not origin:
+            return []
+        if "*" in self.allow_origins:
+            allowed = "*" if not self.allow_credentials else origin
+        elif origin in self.allow_origins:
+            allowed = origin
+        else:
+            return []
+        headers = [("Access-Control-Allow-Origin", allowed)]
+        if self.allow_credentials:
+            headers.append(("Access-Control-Allow-Credentials", "true"))
+        if self.expose_headers:
+            headers.append(("Access-Control-Expose-Headers", ",".join(self.expose_headers)))
+        return headers
+
+    def preflight(self, origin: str | None, method: str, request_headers: str) -> Response:
+        headers = self.origin_header(origin)
+        if headers and method.upper() in (*self.allow_methods, "*"):
+            headers.append(("Access-Control-Allow-Methods", ",".join(self.allow_methods)))
+            requested = [h.strip().lower() for h in request_headers.split(",") if h.strip()]
+            if "*" in self.allow_headers:
+                allowed = requested
+            else:
+                allowed = [h for h in requested if h in self.allow_headers]
+            if allowed:
+                headers.append(("Access-Control-Allow-Headers", ",".join(allowed)))
+            if self.max_age is not None:
+                headers.append(("Access-Control-Max-Age", str(self.max_age)))
+        else:
+            headers = []
+        return Response(204, headers)
+
+
+def _specificity(route: tpl.Route) -> tuple[int, int]:
+    """Literal segments win over parameters, as API Gateway selects routes."""
+    segments = route.path.strip("/").split("/")
+    params = sum(1 for s in segments if s.startswith("{"))
+    return (params, -len(segments))
+
+
+class Gateway:
+    def __init__(
+        self,
+        runtime: Runtime,
+        functions: dict[str, tpl.Function] | None = None,
+        *,
+        cors: Cors | None = None,
+        issuer: str = auth.ISSUER,
+        audience: str = auth.AUDIENCE,
+    ) -> None:
+        self.runtime = runtime
+        self.functions = functions if functions is not None else tpl.functions()
+        self.routes = sorted(
+            (r for f in self.functions.values() for r in f.routes), key=lambda r: (_specificity(r), r.path)
+        )
+        self.cors = cors
+        self.issuer = issuer
+        self.audience = audience
+
+    # ------------------------------------------------------------------ routing
+
+    def select(self, method: str, path: str) -> tuple[tpl.Route, dict[str, str]] | list[str]:
+        """The route and its path parameters, or the methods the path has (empty: no such path)."""
+        methods: list[str] = []
+        for route in self.routes:
+            params = route.match(path)
+            if params is None:
+                continue
+            if route.method in (method, "ANY"):
+                return route, {k: unquote(v, errors="replace") for k, v in params.items()}
+            methods.append(route.method)
+        return sorted(set(methods))
+
+    def handle(
+        self, method: str, target: str, headers: list[tuple[str, str]] | dict[str, str], body: bytes = b""
+    ) -> Response:
+        """One request as API Gateway would answer it."""
+        method = method.upper()
+        pairs = list(headers.items()) if isinstance(headers, dict) else list(headers)
+        merged: dict[str, str] = {}
+        for name, value in pairs:
+            key = name.lower()
+            merged[key] = f"{merged[key]},{value}" if key in merged else value
+        origin = merged.get("origin")
+        if self.cors is None:
+            return self._handle(method, target, merged, body)
+        if method == "OPTIONS" and origin and "access-control-request-method" in merged:
+            # A CORS preflight: API Gateway answers it itself, for any path.
+            return self.cors.preflight(
+                origin,
+                merged["access-control-request-method"],
+                merged.get("access-control-request-headers", ""),
+            )
+        response = self._handle(method, target, merged, body)
+        response.headers.extend(self.cors.origin_header(origin))
+        return response
+
+    def _handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response:
+        split = urlsplit(target)
+        raw_path = split.path or "/"
+        raw_query = split.query
+        found = self.select(method, raw_path)
+        if isinstance(found, list):
+            if not found:
+                return error(404, "not_found", f"No route for {raw_path}.")
+            return error(
+                405,
+                "method_not_allowed",
+                f"{method} is not allowed on {raw_path}; allowed: {', '.join(found)}.",
+                [("Allow", ", ".join(found))],
+            )
+        route, params = found
+        claims: dict[str, str] | None = None
+        if not route.public:
+            try:
+                token = auth.bearer_token(headers.get("authorization"))
+                verified = auth.verify_token(token, issuer=self.issuer, audience=self.audience)
+            except auth.TokenError as exc:
+                return error(
+                    401, "unauthorized", str(exc), [("WWW-Authenticate", 'Bearer error="invalid_token"')]
+                )
+            claims = auth.gateway_claims(verified)
+        query: dict[str, str] = {}
+        for key, value in parse_qsl(raw_query, keep_blank_values=True):
+            query[key] = f"{query[key]},{value}" if key in query else value
+        event = http_event(
+            method,
+            raw_path,
+            route.route_key,
+            path_parameters=params or None,
+            query=query or None,
+            raw_query=raw_query,
+            headers=headers,
+            body=body if body else None,
+            claims=claims,
+        )
+        function = self.functions[route.function]
+        try:
+            result = self.runtime.invoke(function, event, api=True)
+            return self._response(result)
+        except Exception:
+            log.exception("%s failed on %s %s", function.name, method, raw_path)
+            return error(500, "internal_error", f"{function.name} failed; see the local stack's log.")
+
+    @staticmethod
+    def _response(result: Any) -> Response:
+        """The HTTP answer API Gateway makes of a payload 2.0 handler result."""
+        if not isinstance(result, dict) or "statusCode" not in result:
+            return Response(200, [("Content-Type", JSON)], json.dumps(result).encode())
+        status = int(result["statusCode"])
+        if not 100 <= status <= 599:
+            raise ValueError(f"invalid statusCode {status}")
+        headers: list[tuple[str, str]] = [(str(k), str(v)) for k, v in (result.get("headers") or {}).items()]
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            headers.extend((str(name), str(v)) for v in values)
+        headers.extend(("Set-Cookie", str(c)) for c in result.get("cookies") or [])
+        raw = result.get("body")
+        if raw is None:
+            payload = b""
+        elif result.get("isBase64Encoded"):
+            try:
+                payload = base64.b64decode(raw, validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise ValueError("isBase64Encoded body is not base64") from exc
+        else:
+            payload = str(raw).encode()
+        return Response(status, headers, payload)
+
+
+# ---------------------------------------------------------------------- HTTP server
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # even a garbled request line gets a status line back
+    server_version = "cme-local"
+    gateway: Gateway  # set on the subclass make_server builds
+
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # Every method reaches the gateway, which answers 404/405 as API Gateway would (never 501).
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
+    def _read_body(self) -> bytes | None:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks: list[bytes] = []
+            total = 0
+            while True:
+                line = self.rfile.readline(1024).strip()
+                try:
+                    size = int(line.split(b";", 1)[0], 16)
+                except ValueError:
+                    self._send(error(400, "bad_request", "Malformed chunked body."), close=True)
+                    return None
+                if size == 0:
+                    while self.rfile.readline(1024).strip():
+                        pass  # trailers
+                    return b"".join(chunks)
+                total += size
+                if total > MAX_BODY:
+                    self._send(error(413, "payload_too_large", "The body exceeds 10 MB."), close=True)
+                    return None
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(8)
+        raw_length = self.headers.get("Content-Length")
+        if raw_length is None:
+            return b""
+        try:
+            length = int(raw_length)
+            if length < 0:
+                raise ValueError(raw_length)
+        except ValueError:
+            self._send(error(400, "bad_request", "Invalid Content-Length."), close=True)
+            return None
+        if length > MAX_BODY:
+            self._send(error(413, "payload_too_large", "The body exceeds 10 MB."), close=True)
+            return None
+        return self.rfile.read(length)
+
+    def _dispatch(self) -> None:
+        started = time.monotonic()
+        body = self._read_body()
+        if body is None:
+            return
+        response = self.gateway.handle(self.command, self.path, list(self.headers.items()), body)
+        self._send(response)
+        log.info(
+            "%s %s -> %d (%.0f ms)",
+            self.command,
+            self.path,
+            response.status,
+            (time.monotonic() - started) * 1000,
+        )
+
+    def _send(self, response: Response, *, close: bool = False) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command != "HEAD" and response.body:
+            self.wfile.write(response.body)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # The server's own refusals (malformed request line, headers too large) in the API's envelope;
+        # they are the client's fault, so never a 5xx.
+        status = 400 if code >= 500 else code
+        text = message or self.responses.get(code, ("Bad request",))[0]
+        self.log_message("refused: %d %s", code, text)
+        self._send(error(status, "bad_request", text), close=True)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s - " + format, self.address_string(), *args)
+
+
+def make_server(gateway: Gateway, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """Bind now (so a busy port fails at once); serve with serve_forever()."""
+    handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server

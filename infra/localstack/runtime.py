@@ -1,0 +1,62 @@
+"""Invoking the template's functions in this process, one invocation per function at a time.
+
+Lambda runs one event per container at a time, and the handlers keep per-invocation state in module
+globals (Powertools' resolver keeps the current event in a class attribute shared by every API
+function), so the local stack serializes: every API invocation holds one lock, and each function
+runs one event at a time. Background functions (queues, schedules) run in parallel with the API.
+Handlers are imported on first invocation, so a function whose code is not written yet only fails
+when it is called.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from infra import invoke as lambda_invoke
+from infra.template import ROOT, Function
+
+log = logging.getLogger("cme.local.runtime")
+
+
+class Runtime:
+    def __init__(self) -> None:
+        self._api_lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def _lock_of(self, function: Function) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(function.name, threading.Lock())
+
+    @staticmethod
+    def code_path(function: Function) -> Path:
+        module = function.handler.rsplit(".", 1)[0]
+        return ROOT / function.code_uri / f"{module.replace('.', '/')}.py"
+
+    def load(self, function: Function) -> None:
+        """Import the handler now (raises what the import raises)."""
+        with self._lock_of(function):
+            lambda_invoke.handler_of(function)
+
+    def invoke(self, function: Function, event: dict[str, Any], *, api: bool = False) -> Any:
+        """Run the handler with a LambdaContext; exceptions propagate to the caller."""
+        started = time.monotonic()
+        if api:
+            with self._api_lock, self._lock_of(function):
+                result = lambda_invoke.invoke(function, event)
+        else:
+            with self._lock_of(function):
+                result = lambda_invoke.invoke(function, event)
+        elapsed = time.monotonic() - started
+        if elapsed > function.timeout:
+            log.warning(
+                "%s ran %.1f s, longer than its Timeout of %d s: Lambda would have stopped it",
+                function.name,
+                elapsed,
+                function.timeout,
+            )
+        return result

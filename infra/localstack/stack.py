@@ -1,0 +1,183 @@
+"""The whole local stack in one process: moto's server, the resources of template.yaml, the HTTP
+gateway, queue pollers and schedules. `LocalStack.start()` returns once everything answers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from infra import template as tpl
+from infra.events import schedule_event
+from infra.localstack.gateway import Cors, Gateway, make_server
+from infra.localstack.queues import QueuePoller
+from infra.localstack.runtime import Runtime
+from infra.localstack.schedules import ScheduleRunner
+from infra.provision import REGION, Stack, provision
+
+log = logging.getLogger("cme.local")
+
+HOST = "127.0.0.1"
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+# Settings a developer may set before starting the stack; the template's values do not replace them.
+USER_OVERRIDABLE = ("POWERTOOLS_LOG_LEVEL", "POWERTOOLS_LOGGER_LOG_EVENT")
+
+
+@dataclass
+class Options:
+    port: int = 3000
+    aws_port: int = 0
+    visibility_timeout: int = 5
+    schedule_scale: float = 1.0
+    schedules: bool = True
+    queues: bool = True
+
+
+def point_at_moto(endpoint_url: str) -> None:
+    """Make every boto3/pynamodb client in this process use moto, with fake credentials only."""
+    for name in list(os.environ):
+        if name.startswith("AWS_ENDPOINT_URL_") or name in (
+            "AWS_PROFILE",
+            "AWS_SESSION_TOKEN",
+            "AWS_SECURITY_TOKEN",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_ROLE_ARN",
+        ):
+            del os.environ[name]
+    os.environ.update(FAKE_CREDENTIALS)
+    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    os.environ["AWS_DEFAULT_REGION"] = REGION
+    os.environ["AWS_REGION"] = REGION
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    # No X-Ray daemon locally; metrics would print an EMF blob per invocation.
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
+
+class LocalStack:
+    def __init__(self, options: Options | None = None) -> None:
+        self.options = options or Options()
+        self.stop_event = threading.Event()
+        self.runtime = Runtime()
+        self.functions = tpl.functions()
+        self.gateway = Gateway(self.runtime, self.functions, cors=Cors.from_template())
+        self.stack: Stack | None = None
+        self.endpoint_url = ""
+        self.threads: list[threading.Thread] = []
+        self._moto: Any = None
+        self._http: Any = None
+        self._serving: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._http.server_address[1]) if self._http else self.options.port
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> None:
+        started = time.monotonic()
+        # Bind first: a busy port fails before anything else starts.
+        self._http = make_server(self.gateway, self.options.port, HOST)
+        # Every function's log_metrics warns when it published none: noise locally, where metrics are off.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._moto = ThreadedMotoServer(ip_address=HOST, port=self.options.aws_port, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        point_at_moto(self.endpoint_url)
+
+        self.stack = provision(endpoint_url=self.endpoint_url, public_base_url=self.url)
+        overrides = {k: os.environ[k] for k in USER_OVERRIDABLE if k in os.environ}
+        os.environ.update(self.stack.shared_environment())
+        os.environ.update(overrides)
+        from cme_ledger.config import reset_settings
+
+        reset_settings()
+
+        sqs = boto3.client("sqs", region_name=REGION, endpoint_url=self.endpoint_url)
+        for queue in self.stack.queues.values():
+            # Retries in seconds, not the template's minutes; the redrive policy still applies.
+            sqs.set_queue_attributes(
+                QueueUrl=queue["url"], Attributes={"VisibilityTimeout": str(self.options.visibility_timeout)}
+            )
+
+        self._serving = threading.Thread(target=self._http.serve_forever, name="gateway", daemon=True)
+        self._serving.start()
+        if self.options.queues:
+            self._start_pollers(sqs)
+        if self.options.schedules:
+            self._start_schedules()
+        log.info("local stack up in %.2f s", time.monotonic() - started)
+
+    def _start_pollers(self, sqs: Any) -> None:
+        assert self.stack is not None
+        for function in self.functions.values():
+            for queue_id, batch_size in function.queues:
+                queue = self.stack.queues[queue_id]
+
+                def invoke(event: dict[str, Any], function: tpl.Function = function) -> Any:
+                    return self.runtime.invoke(function, event)
+
+                def load(function: tpl.Function = function) -> None:
+                    self.runtime.load(function)
+
+                poller = QueuePoller(
+                    name=f"{queue_id}->{function.name}",
+                    sqs=sqs,
+                    queue_url=queue["url"],
+                    queue_arn=queue["arn"],
+                    batch_size=batch_size,
+                    invoke=invoke,
+                    load=load,
+                    stop=self.stop_event,
+                )
+                poller.start()
+                self.threads.append(poller)
+
+    def _start_schedules(self) -> None:
+        for function in self.functions.values():
+            for expression in function.schedules:
+
+                def fire(expr: str, function: tpl.Function = function) -> Any:
+                    return self.runtime.invoke(function, schedule_event(function.name, expr))
+
+                try:
+                    runner = ScheduleRunner(
+                        name=function.name,
+                        expression=expression,
+                        invoke=fire,
+                        stop=self.stop_event,
+                        scale=self.options.schedule_scale,
+                    )
+                except ValueError as exc:
+                    log.error("%s: schedule not run locally: %s", function.name, exc)
+                    continue
+                runner.start()
+                self.threads.append(runner)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stop_event.set()
+        if self._http is not None:
+            if self._serving is not None:
+                self._http.shutdown()
+            self._http.server_close()
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None

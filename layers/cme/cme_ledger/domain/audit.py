@@ -1,0 +1,84 @@
+"""The audit: checks DESIGN.md's invariants 1, 2 and 4 over the whole table."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from cme_ledger.domain.amounts import ZERO
+from cme_ledger.store import claims as store
+from cme_ledger.store.models import Claim, ClaimLinePage, Credit
+
+SETTLED = ("committed", "ready", "failed")
+IN_FLIGHT = ("pending", "cancelling")
+
+
+def audit() -> list[str]:
+    """Every violation found, one sentence each; an empty list means the ledger is consistent."""
+    credits: dict[tuple[str, str], Credit] = {}
+    claims: dict[tuple[str, str], Claim] = {}
+    pages: list[ClaimLinePage] = []
+    for item in store.scan_everything():
+        if isinstance(item, Credit):
+            credits[(item.user_id, item.credit_id)] = item
+        elif isinstance(item, Claim):
+            claims[(item.user_id, item.claim_id)] = item
+        elif isinstance(item, ClaimLinePage):
+            pages.append(item)
+
+    problems: list[str] = []
+    # Invariant 1: claimed total per type = sum of the parts of committed claims, never above the amount.
+    for (user_id, credit_id), credit in credits.items():
+        sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for claim_id, (credit_type, amount) in credit.parts.items():
+            claim = claims.get((user_id, claim_id))
+            status = claim.status if claim else "missing"
+            if status in SETTLED or status in IN_FLIGHT:
+                sums[credit_type] += amount
+            if status in IN_FLIGHT:
+                problems.append(f"credit {credit_id}: part of unsettled claim {claim_id} ({status})")
+            elif status not in SETTLED:
+                # Invariant 2: no line of a cancelled (or unknown) claim is applied.
+                problems.append(f"credit {credit_id}: part of {status} claim {claim_id} is applied")
+        for credit_type in set(sums) | set(credit.claimed):
+            claimed = credit.claimed.get(credit_type, ZERO)
+            if claimed != sums[credit_type]:
+                problems.append(
+                    f"credit {credit_id}: claimed {credit_type} {claimed} != sum of claim lines {sums[credit_type]}"
+                )
+            if claimed > credit.amount:
+                problems.append(f"credit {credit_id}: claimed {credit_type} {claimed} exceeds amount {credit.amount}")
+
+    for page in pages:
+        user_id = page.pk.removeprefix("USER#")
+        claim = claims.get((user_id, page.claim_id))
+        status = claim.status if claim else "missing"
+        if page.state == "applied" and status not in SETTLED and status not in IN_FLIGHT:
+            problems.append(f"claim {page.claim_id} ({status}): page {page.page} is still applied")
+        if page.state != "applied":
+            continue
+        for line in page.lines:
+            credit = credits.get((user_id, line.credit_id))
+            if credit is None:
+                problems.append(f"claim {page.claim_id}: line for unknown credit {line.credit_id}")
+                continue
+            part = credit.parts.get(page.claim_id)
+            if part is None or part[1] != line.amount:
+                problems.append(f"claim {page.claim_id}: line {line.credit_id} {line.amount} not applied as such")
+            # Invariant 4: nothing claimed at or after the credit's expiry instant.
+            if page.applied_at and page.applied_at >= credit.expires_at:
+                problems.append(
+                    f"credit {line.credit_id}: claimed at {page.applied_at}, after its expiry {credit.expires_at}"
+                )
+
+    # Committed claims: every planned line is applied.
+    applied_lines: dict[tuple[str, str], int] = defaultdict(int)
+    for page in pages:
+        if page.state == "applied":
+            applied_lines[(page.pk.removeprefix("USER#"), page.claim_id)] += len(page.lines)
+    for (user_id, claim_id), claim in claims.items():
+        if claim.status in SETTLED and applied_lines[(user_id, claim_id)] != int(claim.line_count):
+            problems.append(
+                f"claim {claim_id}: {applied_lines[(user_id, claim_id)]} of {int(claim.line_count)} lines applied"
+            )
+    return problems

@@ -1,0 +1,316 @@
+"""The local stack's parts in this process: queue delivery and redrive on moto's server, presigned URLs,
+schedule expressions, the token checks, and the gateway's answer to a failing handler."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from infra import invoke as lambda_invoke
+from infra import template as tpl
+from infra.localstack import auth, schedules
+from infra.localstack.gateway import Gateway
+from infra.localstack.queues import QueuePoller, failed_message_ids
+from infra.localstack.runtime import Runtime
+from infra.provision import Stack, provision
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def moto_server() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def _client(service: str, endpoint: str) -> Any:
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def stack(moto_server: str) -> Stack:
+    return provision(prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=moto_server, public_base_url="http://x")
+
+
+# ---------------------------------------------------------------------- queues
+
+
+def test_partial_batch_failures_are_retried_then_redriven_to_the_dead_letter_queue(
+    moto_server: str, stack: Stack
+) -> None:
+    sqs = _client("sqs", moto_server)
+    render, dead = stack.queues["RenderQueue"], stack.queues["RenderDeadLetterQueue"]
+    sqs.set_queue_attributes(QueueUrl=render["url"], Attributes={"VisibilityTimeout": "1"})
+    for body in ("good-1", "bad", "good-2"):
+        sqs.send_message(QueueUrl=render["url"], MessageBody=body)
+    batches: list[list[str]] = []
+
+    def handler(event: dict[str, Any]) -> dict[str, Any]:
+        records = event["Records"]
+        assert all(r["eventSourceARN"] == render["arn"] for r in records)
+        batches.append([r["body"] for r in records])
+        return {
+            "batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records if r["body"] == "bad"]
+        }
+
+    poller = QueuePoller(
+        name="test",
+        sqs=sqs,
+        queue_url=render["url"],
+        queue_arn=render["arn"],
+        batch_size=5,
+        invoke=handler,
+        stop=threading.Event(),
+    )
+    max_receives = json.loads(
+        sqs.get_queue_attributes(QueueUrl=render["url"], AttributeNames=["RedrivePolicy"])["Attributes"][
+            "RedrivePolicy"
+        ]
+    )["maxReceiveCount"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        poller.poll_once()
+        waiting = sqs.get_queue_attributes(
+            QueueUrl=render["url"],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        if (
+            waiting["ApproximateNumberOfMessages"] == "0"
+            and waiting["ApproximateNumberOfMessagesNotVisible"] == "0"
+        ):
+            break
+    delivered = [body for batch in batches for body in batch]
+    assert delivered.count("good-1") == 1 and delivered.count("good-2") == 1
+    assert delivered.count("bad") == max_receives  # the template's maxReceiveCount (5)
+    moved = sqs.receive_message(QueueUrl=dead["url"], MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+        "Messages", []
+    )
+    assert [m["Body"] for m in moved] == ["bad"]
+
+
+def test_a_failing_handler_leaves_the_whole_batch(moto_server: str, stack: Stack) -> None:
+    sqs = _client("sqs", moto_server)
+    queue = stack.queues["RenderQueue"]
+    sqs.set_queue_attributes(QueueUrl=queue["url"], Attributes={"VisibilityTimeout": "1"})
+    sqs.send_message(QueueUrl=queue["url"], MessageBody="x")
+
+    def boom(event: dict[str, Any]) -> None:
+        raise RuntimeError("render failed")
+
+    poller = QueuePoller(
+        name="test",
+        sqs=sqs,
+        queue_url=queue["url"],
+        queue_arn=queue["arn"],
+        batch_size=5,
+        invoke=boom,
+        stop=threading.Event(),
+    )
+    assert poller.poll_once() == 1
+    assert poller.failed == 1
+    time.sleep(1.2)
+    again = sqs.receive_message(
+        QueueUrl=queue["url"], AttributeNames=["ApproximateReceiveCount"], WaitTimeSeconds=2
+    )
+    assert [m["Attributes"]["ApproximateReceiveCount"] for m in again["Messages"]] == ["2"]
+
+
+def test_nothing_is_received_while_the_handler_cannot_be_loaded(moto_server: str, stack: Stack) -> None:
+    sqs = _client("sqs", moto_server)
+    queue = stack.queues["RenderQueue"]
+    sqs.send_message(QueueUrl=queue["url"], MessageBody="wait for me")
+    stop = threading.Event()
+    attempts: list[int] = []
+
+    def load() -> None:
+        attempts.append(1)
+        raise ModuleNotFoundError("functions/certificates/worker.py is not written yet")
+
+    poller = QueuePoller(
+        name="test",
+        sqs=sqs,
+        queue_url=queue["url"],
+        queue_arn=queue["arn"],
+        batch_size=5,
+        invoke=lambda event: None,
+        load=load,
+        stop=stop,
+        retry_seconds=0.2,
+    )
+    poller.start()
+    time.sleep(1.5)
+    stop.set()
+    poller.join(5)
+    assert not poller.is_alive()
+    assert attempts, "the poller never tried to load the handler"
+    waiting = sqs.receive_message(QueueUrl=queue["url"], AttributeNames=["ApproximateReceiveCount"])
+    assert [m["Attributes"]["ApproximateReceiveCount"] for m in waiting["Messages"]] == ["1"]
+
+
+def test_failed_message_ids_follow_lambdas_rules() -> None:
+    ids = ["a", "b", "c"]
+    assert failed_message_ids(None, ids) == set()
+    assert failed_message_ids({"batchItemFailures": []}, ids) == set()
+    assert failed_message_ids({"batchItemFailures": [{"itemIdentifier": "b"}]}, ids) == {"b"}
+    assert failed_message_ids({"batchItemFailures": [{"itemIdentifier": "zzz"}]}, ids) == set(ids)
+    assert failed_message_ids({"batchItemFailures": [{"itemIdentifier": ""}]}, ids) == set(ids)
+    assert failed_message_ids({"batchItemFailures": "b"}, ids) == set(ids)
+
+
+# ---------------------------------------------------------------------- presigned URLs
+
+
+def test_presigned_get_urls_work_against_moto_on_localhost(moto_server: str, stack: Stack) -> None:
+    s3 = _client("s3", moto_server)
+    bucket = stack.buckets["CertificateBucket"]
+    s3.put_object(
+        Bucket=bucket, Key="certificates/u/c.pdf", Body=b"%PDF-1.7 test", ContentType="application/pdf"
+    )
+    url = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "certificates/u/c.pdf"}, ExpiresIn=300
+    )
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - our own moto URL
+        assert response.status == 200
+        assert response.read() == b"%PDF-1.7 test"
+
+
+# ---------------------------------------------------------------------- schedules
+
+
+def test_the_templates_schedule_expressions_parse() -> None:
+    for function in tpl.functions().values():
+        for expression in function.schedules:
+            schedules.parse(expression)
+
+
+def test_rate_and_cron_next_runs() -> None:
+    start = datetime(2026, 11, 27, 7, 3, 20, tzinfo=UTC)
+    rate = schedules.parse("rate(5 minutes)")
+    assert rate.next_after(start, start) == start + timedelta(minutes=5)
+    assert rate.next_after(start + timedelta(minutes=5), start) == start + timedelta(minutes=10)
+    assert schedules.parse("rate(1 hour)").period(start) == 3600
+    assert schedules.parse("rate(2 days)").period(start) == 2 * 86400
+
+    daily = schedules.parse("cron(15 0 * * ? *)")
+    assert daily.next_after(start) == datetime(2026, 11, 28, 0, 15, tzinfo=UTC)
+    assert daily.period(start) == 86400
+    assert schedules.parse("cron(30 1 * * ? *)").next_after(start) == datetime(
+        2026, 11, 28, 1, 30, tzinfo=UTC
+    )
+    # Weekdays at 9:00 and 17:00; 27 Nov 2026 is a Friday, so the next after Friday 17:00 is Monday.
+    weekdays = schedules.parse("cron(0 9,17 ? * MON-FRI *)")
+    assert weekdays.next_after(start) == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    assert weekdays.next_after(datetime(2026, 11, 27, 17, 0, tzinfo=UTC)) == datetime(
+        2026, 11, 30, 9, 0, tzinfo=UTC
+    )
+    sundays = schedules.parse("cron(0/30 * ? * 1 *)")
+    assert sundays.next_after(start) == datetime(2026, 11, 29, 0, 0, tzinfo=UTC)
+    assert schedules.parse("cron(0 12 1 JAN ? 2027)").next_after(start) == datetime(
+        2027, 1, 1, 12, tzinfo=UTC
+    )
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["rate(0 minutes)", "rate(5 weeks)", "cron(0 12 * * * *)", "cron(0 12 L * ? *)", "at(2026-01-01)"],
+)
+def test_unsupported_expressions_are_refused(expression: str) -> None:
+    with pytest.raises(ValueError):
+        schedules.parse(expression)
+
+
+def test_a_scaled_schedule_fires_often_and_survives_failures() -> None:
+    stop = threading.Event()
+    runs: list[str] = []
+
+    def fire(expression: str) -> None:
+        runs.append(expression)
+        if len(runs) == 1:
+            raise RuntimeError("the first run fails; the schedule keeps going")
+
+    runner = schedules.ScheduleRunner(
+        name="test", expression="rate(1 minute)", invoke=fire, stop=stop, scale=120
+    )
+    assert runner.interval(datetime.now(UTC)) == 1.0  # clamped to the minimum interval
+    runner.start()
+    time.sleep(2.6)
+    stop.set()
+    runner.join(5)
+    assert not runner.is_alive()
+    assert len(runs) >= 2
+    assert runner.runs == len(runs) - 1
+
+
+# ---------------------------------------------------------------------- tokens and the gateway
+
+
+def test_verified_claims_are_passed_as_api_gateway_does() -> None:
+    token = auth.mint_token("someone", admin=True, name="Some One", groups=["staff"])
+    claims = auth.gateway_claims(auth.verify_token(token))
+    assert claims["sub"] == "someone"
+    assert claims["cognito:groups"] == "[staff admin]"
+    assert claims["name"] == "Some One"
+    assert claims["iss"] == auth.ISSUER and claims["aud"] == auth.AUDIENCE
+    assert all(isinstance(v, str) for v in claims.values())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"expires_in": -1}, "expired"),
+        ({"issuer": "https://elsewhere"}, "issuer"),
+        ({"audience": "elsewhere"}, "audience"),
+    ],
+)
+def test_verify_token_refusals(kwargs: dict[str, Any], reason: str) -> None:
+    with pytest.raises(auth.TokenError, match=reason):
+        auth.verify_token(auth.mint_token("someone", **kwargs))
+
+
+def test_a_failing_handler_is_a_500_envelope_and_the_gateway_survives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    route = tpl.Route("GET", "/boom/{thing}", "Boom", True)
+    function = tpl.Function("Boom", "tests/e2e/nowhere", "app.handler", {}, 3, routes=(route,))
+    seen: list[dict[str, Any]] = []
+
+    def boom(event: dict[str, Any], context: Any) -> Any:
+        seen.append(event)
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(lambda_invoke._handlers, (function.code_uri, function.handler), boom)
+    gateway = Gateway(Runtime(), {"Boom": function})
+    response = gateway.handle("GET", "/boom/a%20b?x=1&x=2", {"X-Thing": "y"})
+    assert response.status == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    event = seen[0]
+    assert event["pathParameters"] == {"thing": "a b"}
+    assert event["queryStringParameters"] == {"x": "1,2"}
+    assert event["rawQueryString"] == "x=1&x=2"
+    assert event["headers"]["x-thing"] == "y"
+    assert event["routeKey"] == "GET /boom/{thing}"
+    assert "authorizer" not in event["requestContext"]
+    # A function whose code does not exist yet fails the same way, when it is called.
+    later = tpl.Route("GET", "/later", "Missing", True)
+    missing = tpl.Function("Missing", "functions/not-written-yet", "app.handler", {}, 3, routes=(later,))
+    assert Gateway(Runtime(), {"Missing": missing}).handle("GET", "/later", {}).status == 500

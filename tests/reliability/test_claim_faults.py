@@ -1,0 +1,122 @@
+"""Crashes injected after every step of a claim spanning several transactions, then recovery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from cme_ledger import clock
+from cme_ledger.domain import claims as claims_domain
+from cme_ledger.domain.audit import audit
+from cme_ledger.store.models import Claim
+from tests.support import call, claimable_totals, make_course, make_premium, seed_credits
+
+LEARNER = "learner-f"
+CREDITS = 250  # three chunks of at most 99 credits
+STEPS = ["pending", "chunk:0", "chunk:1", "chunk:2", "commit"]
+
+
+class Crash(Exception):
+    """Stands for the process dying: nothing in the claim code catches it."""
+
+
+def crash_at(step: str) -> Any:
+    def fault(name: str) -> None:
+        if name == step:
+            raise Crash(step)
+
+    return fault
+
+
+@pytest.fixture
+def ledger(aws: Any) -> Iterator[list[str]]:
+    make_course()
+    make_premium(LEARNER)
+    yield seed_credits(LEARNER, "em", CREDITS)
+    claims_domain.fault = None
+
+
+def claim(body: dict[str, Any], key: str) -> Any:
+    return call("POST", "/claims", user=LEARNER, body=body, headers={"Idempotency-Key": key})
+
+
+def later(minutes: int) -> None:
+    start = clock.now()
+    clock.set_clock(lambda: start + timedelta(minutes=minutes))
+
+
+def only_claims() -> list[Claim]:
+    from cme_ledger.store.claims import scan_everything
+
+    return [item for item in scan_everything() if isinstance(item, Claim)]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_crash_then_recovery_finishes_the_claim(ledger: list[str], step: str) -> None:
+    before = claimable_totals(LEARNER)
+    claims_domain.fault = crash_at(step)
+    with pytest.raises(Crash):
+        claim({"all": True}, f"crash-{step}")
+    claims_domain.fault = None
+
+    later(10)
+    claims_domain.recover()
+    assert audit() == []
+    after = claimable_totals(LEARNER)
+    # Finished: every credit reduced by exactly what was asked, once.
+    assert after == {k: {t: v for t, v in c.items() if t != "AMA_PRA_1"} for k, c in before.items()}
+    assert [c.status for c in only_claims()] == ["committed"]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_retry_after_crash_resumes_the_same_claim(ledger: list[str], step: str) -> None:
+    claims_domain.fault = crash_at(step)
+    with pytest.raises(Crash):
+        claim({"all": True}, "retry-key")
+    claims_domain.fault = None
+    later(10)
+    first = claim({"all": True}, "retry-key")
+    second = claim({"all": True}, "retry-key")
+    assert first.status == 201 and second.body == first.body
+    assert first.body["total"] == CREDITS
+    assert len(only_claims()) == 1
+    assert audit() == []
+
+
+def test_retry_while_running_is_request_in_progress(ledger: list[str]) -> None:
+    claims_domain.fault = crash_at("chunk:1")
+    with pytest.raises(Crash):
+        claim({"all": True}, "busy")
+    claims_domain.fault = None
+    busy = claim({"all": True}, "busy")
+    assert busy.status == 409 and busy.error_code == "request_in_progress"
+
+
+@pytest.mark.parametrize("undo_step", ["cancelling", "undo:0", "undo:1"])
+def test_crash_while_undoing_a_conflict_ends_undone(ledger: list[str], undo_step: str) -> None:
+    before = claimable_totals(LEARNER)
+    last = ledger[-1]
+
+    def rival_then_crash(name: str) -> None:
+        if name == "chunk:1":
+            claims_domain.fault = crash_at(undo_step)
+            rival = call("POST", "/claims", user=LEARNER, body={"selections": [{"credit_id": last, "amount": 0.5}]})
+            claims_domain.fault = crash_at(undo_step)
+            assert rival.status == 201
+
+    claims_domain.fault = rival_then_crash
+    with pytest.raises(Crash):
+        claim({"all": True}, "undo")
+    claims_domain.fault = None
+    later(10)
+    claims_domain.recover()
+    assert audit() == []
+    after = claimable_totals(LEARNER)
+    # Undone: exactly as before, but for the rival's 0.5 on the last credit.
+    assert after[last]["AMA_PRA_1"] == 0.5
+    assert {k: v for k, v in after.items() if k != last} == {k: v for k, v in before.items() if k != last}
+    replay = claim({"all": True}, "undo")
+    assert replay.status == 409 and replay.error_code == "credits_unavailable"
