@@ -128,10 +128,21 @@ def query_claims(
 
 
 def work_items(work_pk: str, before: str, limit: int = 500) -> Iterator[tuple[str, str]]:
-    """(pk, sk) of items queued under `work_pk` whose work_sk sorts before `before`."""
-    bind()
-    for item in LedgerItem.work_index.query(work_pk, LedgerItem.work_sk < before, limit=limit):
-        yield item.pk, item.sk
+    """(pk, sk) of items queued under `work_pk` whose work_sk sorts before `before`.
+
+    The index projects keys only (no discriminator), so it is read with the raw client.
+    """
+    paginator = client().get_paginator("query")
+    pages = paginator.paginate(
+        TableName=table_name(),
+        IndexName="work",
+        KeyConditionExpression="work_pk = :p AND work_sk < :b",
+        ExpressionAttributeValues={":p": {"S": work_pk}, ":b": {"S": before}},
+        PaginationConfig={"MaxItems": limit, "PageSize": min(limit, 500)},
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            yield item["pk"]["S"], item["sk"]["S"]
 
 
 # ----------------------------------------------------------------------------- writes
