@@ -73,13 +73,13 @@ def _load(items: list[dict[str, Any]]) -> None:
 
 
 def _one(total: int) -> dict[str, float]:
+    from moto import mock_aws
+
     from cme_ledger import clock
     from cme_ledger.config import reset_settings
     from cme_ledger.domain import expiry
     from cme_ledger.store import db, repo
     from cme_ledger.store.models import Course
-    from moto import mock_aws
-
     from infra.provision import provision
 
     with mock_aws():

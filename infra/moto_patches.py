@@ -49,7 +49,7 @@ def apply() -> None:
         namespace: dict[str, object] = {}
         code = compile(source, inspect.getsourcefile(DynamoDBBackend) or "moto", "exec")
         exec(code, vars(module), namespace)  # noqa: S102 - moto's own method, one condition changed
-        DynamoDBBackend.transact_write_items = namespace["transact_write_items"]  # type: ignore[method-assign]
+        DynamoDBBackend.transact_write_items = namespace["transact_write_items"]  # type: ignore[method-assign,assignment]
     for name in WRITES:
         setattr(DynamoDBBackend, name, _serialized(getattr(DynamoDBBackend, name)))
     _applied = True

@@ -40,9 +40,12 @@ class Stack:
             return self.buckets[logical_id]
         if logical_id in self.queues:
             queue = self.queues[logical_id]
-            return {None: queue["url"], "QueueUrl": queue["url"], "Arn": queue["arn"], "QueueName": queue["name"]}[
-                attribute
-            ]
+            return {
+                None: queue["url"],
+                "QueueUrl": queue["url"],
+                "Arn": queue["arn"],
+                "QueueName": queue["name"],
+            }[attribute]
         if logical_id in self.secrets:
             return f"local-secret:{logical_id}"
         if logical_id == "LogLevel":
@@ -90,6 +93,9 @@ def provision(prefix: str = "cme-local", endpoint_url: str | None = None, public
     for logical_id in tpl.of_type("AWS::S3::Bucket"):
         name = f"{prefix}-{logical_id}".lower()
         s3.create_bucket(Bucket=name)
+        props = tpl.resources()[logical_id].get("Properties") or {}
+        if (props.get("VersioningConfiguration") or {}).get("Status") == "Enabled":
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         stack.buckets[logical_id] = name
 
     queues = tpl.of_type("AWS::SQS::Queue")
@@ -104,10 +110,13 @@ def provision(prefix: str = "cme-local", endpoint_url: str | None = None, public
             policy = props["RedrivePolicy"]
             _, target, _ = tpl.tag_target(policy["deadLetterTargetArn"])
             attributes["RedrivePolicy"] = json.dumps(
-                {"deadLetterTargetArn": stack.queues[target]["arn"], "maxReceiveCount": int(policy["maxReceiveCount"])}
+                {
+                    "deadLetterTargetArn": stack.queues[target]["arn"],
+                    "maxReceiveCount": int(policy["maxReceiveCount"]),
+                }
             )
         name = f"{prefix}-{logical_id}"
-        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         stack.queues[logical_id] = {"url": url, "arn": arn, "name": name}
 

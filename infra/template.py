@@ -165,7 +165,9 @@ def routes(template: dict[str, Any] | None = None) -> list[Route]:
 
 def resolve_environment(env: dict[str, Any], lookup: Callable[[_Tag], str]) -> dict[str, str]:
     """Environment values with intrinsics resolved by `lookup` (which names the local resources)."""
-    return {name: str(lookup(value)) if isinstance(value, _Tag) else str(value) for name, value in env.items()}
+    return {
+        name: str(lookup(value)) if isinstance(value, _Tag) else str(value) for name, value in env.items()
+    }
 
 
 def tag_target(value: Any) -> tuple[str, str, str | None]:

@@ -74,18 +74,26 @@ def call(
         parsed = json.loads(raw) if raw else None
     except ValueError:
         parsed = raw
-    return Reply(int(result["statusCode"]), parsed, {k.lower(): v for k, v in (result.get("headers") or {}).items()})
+    return Reply(
+        int(result["statusCode"]), parsed, {k.lower(): v for k, v in (result.get("headers") or {}).items()}
+    )
 
 
 def admin(method: str, path: str, **kwargs: Any) -> Reply:
     return call(method, path, user="staff-1", admin=True, **kwargs)
 
 
-def make_course(course_id: str = "em", title: str = "Emergency Medicine", types: list[str] | None = None) -> None:
+def make_course(
+    course_id: str = "em", title: str = "Emergency Medicine", types: list[str] | None = None
+) -> None:
     reply = admin(
         "PUT",
         f"/admin/courses/{course_id}",
-        body={"title": title, "provider": "CME Ledger Academy", "credit_types": types or ["AMA_PRA_1", "ACEP"]},
+        body={
+            "title": title,
+            "provider": "CME Ledger Academy",
+            "credit_types": types or ["AMA_PRA_1", "ACEP"],
+        },
     )
     assert reply.status == 200, reply
 
@@ -113,7 +121,9 @@ def seed_credits(
     when = datetime.fromisoformat(earned_at.replace("Z", "+00:00"))
     built = [
         credits._build_credit(
-            credits.NewCredit(user_id, course_id, f"Topic {i:05d}", Decimal(amount), f"seed-{user_id}-{i}", when),
+            credits.NewCredit(
+                user_id, course_id, f"Topic {i:05d}", Decimal(amount), f"seed-{user_id}-{i}", when
+            ),
             course,
             clock.now(),
         )

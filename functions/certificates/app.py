@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from cme_ledger.api.resolver import create_app, resolve
 from cme_ledger.api.routes.certificates import router
 from cme_ledger.observability import logger, metrics, tracer

@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from cme_ledger.domain.board_reports import write_abp_report
 from cme_ledger.observability import logger, metrics, tracer
 

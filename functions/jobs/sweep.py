@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from cme_ledger.domain.expiry import expire_due_credits
 from cme_ledger.observability import logger, metrics, tracer
 

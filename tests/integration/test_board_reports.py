@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from cme_ledger import clock
 from cme_ledger.config import get_settings
 from cme_ledger.domain.board_reports import write_abp_report
 from cme_ledger.store import board_reports as store
-
 from infra import template as tpl
 from infra.invoke import invoke
 from tests.support import admin, call, make_premium

@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlparse
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from cme_ledger.domain import certificates as certificates_domain
-from cme_ledger.store import objects
 from pypdf import PdfReader
 
+from cme_ledger.domain import certificates as certificates_domain
+from cme_ledger.store import objects
 from infra import template as tpl
 from infra.events import sqs_event
 from infra.invoke import invoke

@@ -23,8 +23,14 @@ def ledger(aws: Any) -> list[str]:
         "/admin/credits",
         body={
             "items": [
-                {"user_id": LEARNER, "course_id": "em", "topic": f"Topic {i}", "amount": 1.5,
-                 "source_id": f"src-{i}", "earned_at": f"2026-0{i + 1}-01T10:00:00Z"}
+                {
+                    "user_id": LEARNER,
+                    "course_id": "em",
+                    "topic": f"Topic {i}",
+                    "amount": 1.5,
+                    "source_id": f"src-{i}",
+                    "earned_at": f"2026-0{i + 1}-01T10:00:00Z",
+                }
                 for i in range(3)
             ]
         },
@@ -34,7 +40,9 @@ def ledger(aws: Any) -> list[str]:
 
 
 def claim(body: dict[str, Any], key: str | None = None, user: str = LEARNER) -> Any:
-    return call("POST", "/claims", user=user, body=body, headers={"Idempotency-Key": key} if key is not None else None)
+    return call(
+        "POST", "/claims", user=user, body=body, headers={"Idempotency-Key": key} if key is not None else None
+    )
 
 
 def test_claim_all_then_nothing_left(ledger: list[str]) -> None:
@@ -125,7 +133,9 @@ def test_get_claim_list_sort_and_paginate(ledger: list[str]) -> None:
     ]
     by_credits = call("GET", "/claims", user=LEARNER, query={"sort": "credits", "order": "asc"}).body["items"]
     assert [c["total"] for c in by_credits] == [0.25, 0.5, 1]
-    by_year = call("GET", "/claims", user=LEARNER, query={"sort": "earned_year", "order": "asc"}).body["items"]
+    by_year = call("GET", "/claims", user=LEARNER, query={"sort": "earned_year", "order": "asc"}).body[
+        "items"
+    ]
     assert {c["claim_id"] for c in by_year} == {c["claim_id"] for c in made}
     seen, cursor = [], None
     while True:
@@ -141,7 +151,9 @@ def test_get_claim_list_sort_and_paginate(ledger: list[str]) -> None:
     assert call("GET", "/claims", user=LEARNER, query={"sort": "nope"}).status == 422
     assert call("GET", "/claims", user="learner-2", query={"cursor": cursor or "abc.def"}).status == 422
     one = call("GET", f"/claims/{made[0]['claim_id']}", user=LEARNER)
-    assert one.status == 200 and one.body["evaluation_submitted"] is False and one.body["board_report"] is None
+    assert (
+        one.status == 200 and one.body["evaluation_submitted"] is False and one.body["board_report"] is None
+    )
     assert call("GET", f"/claims/{made[0]['claim_id']}", user="learner-2").status == 404
 
 
@@ -157,10 +169,18 @@ def test_cursor_of_another_learner_is_refused(ledger: list[str]) -> None:
 def test_evaluation_once(ledger: list[str]) -> None:
     made = claim({"all": True}).body
     path = f"/claims/{made['claim_id']}/evaluation"
-    bad = call("POST", path, user=LEARNER, body={"ratings": {"overall": 9, "relevance": 1, "quality": 1},
-                                                   "free_of_bias": True})
+    bad = call(
+        "POST",
+        path,
+        user=LEARNER,
+        body={"ratings": {"overall": 9, "relevance": 1, "quality": 1}, "free_of_bias": True},
+    )
     assert bad.status == 422
-    good = {"ratings": {"overall": 5, "relevance": 4, "quality": 5}, "free_of_bias": True, "comments": "Useful"}
+    good = {
+        "ratings": {"overall": 5, "relevance": 4, "quality": 5},
+        "free_of_bias": True,
+        "comments": "Useful",
+    }
     assert call("POST", path, user=LEARNER, body=good).status == 201
     assert call("POST", path, user=LEARNER, body=good).error_code == "evaluation_exists"
     assert call("POST", path, user="learner-2", body=good).status == 404
@@ -200,9 +220,11 @@ def test_five_thousand_credits_all_or_nothing(aws: Any) -> None:
     assert refused.body["error"]["details"] == [{"credit_id": ids[-1], "reason": "insufficient"}]
     after = claimable_totals(LEARNER)
     assert after[ids[-1]]["AMA_PRA_1"] == 0.75
-    assert {k: v for k, v in after.items() if k != ids[-1]} == {k: v for k, v in before.items() if k != ids[-1]}
+    assert {k: v for k, v in after.items() if k != ids[-1]} == {
+        k: v for k, v in before.items() if k != ids[-1]
+    }
     assert audit() == []
-    everything["selections"][-1]["amount"] = 0.75  # type: ignore[index]
+    everything["selections"][-1]["amount"] = 0.75  # type: ignore[assignment]
     before = after
     made = claim(everything, "big")
     assert made.status == 201 and made.body["total"] == 5000

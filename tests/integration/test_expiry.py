@@ -9,13 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from cme_ledger import clock
 from cme_ledger.domain import claims as claims_domain
 from cme_ledger.domain.audit import audit
 from cme_ledger.domain.expiry import expire_due_credits
 from cme_ledger.store import db, repo
 from cme_ledger.store import expiry as store_expiry
-
 from infra import template as tpl
 from infra.invoke import invoke
 from tests.support import admin, call, claimable_totals, make_course, make_premium

@@ -103,7 +103,9 @@ def test_crash_while_undoing_a_conflict_ends_undone(ledger: list[str], undo_step
     def rival_then_crash(name: str) -> None:
         if name == "chunk:1":
             claims_domain.fault = crash_at(undo_step)  # the rival's own steps never match an undo step
-            rival = call("POST", "/claims", user=LEARNER, body={"selections": [{"credit_id": last, "amount": 0.5}]})
+            rival = call(
+                "POST", "/claims", user=LEARNER, body={"selections": [{"credit_id": last, "amount": 0.5}]}
+            )
             assert rival.status == 201
 
     claims_domain.fault = rival_then_crash

@@ -10,6 +10,8 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
+
 from cme_ledger.certificates.render import (
     CertificateDocument,
     CourseCertificate,
@@ -17,7 +19,6 @@ from cme_ledger.certificates.render import (
     format_certificate_code,
     render_pdf,
 )
-from pypdf import PdfReader
 
 LABEL = "AMA PRA Category 1 Credit(TM)"
 STATEMENT = (

@@ -14,7 +14,6 @@ class ConfigurationError(RuntimeError):
 @dataclass(frozen=True)
 class Settings:
     table_name: str
-    idempotency_table_name: str
     bucket_name: str
     render_queue_url: str
     public_base_url: str
@@ -51,7 +50,6 @@ def get_settings() -> Settings:
     """The validated settings of this process (cached; call reset_settings() after changing the env)."""
     return Settings(
         table_name=_require("TABLE_NAME"),
-        idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME", ""),
         bucket_name=os.environ.get("BUCKET_NAME", ""),
         render_queue_url=os.environ.get("RENDER_QUEUE_URL", ""),
         public_base_url=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),

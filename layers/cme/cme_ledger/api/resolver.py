@@ -69,10 +69,14 @@ def ok(body: Any, status: int = 200) -> Response:
 
 
 def error_response(error: DomainError) -> Response:
-    return Response(status_code=errors.status_of(error), content_type=JSON, body=jsonio.dumps(errors.error_body(error)))
+    return Response(
+        status_code=errors.status_of(error), content_type=JSON, body=jsonio.dumps(errors.error_body(error))
+    )
 
 
-def _raw_error(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _raw_error(
+    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {
         "statusCode": status,
         "headers": {"Content-Type": JSON},

@@ -47,7 +47,9 @@ def audit() -> list[str]:
                     f"credit {credit_id}: claimed {credit_type} {claimed} != sum of claim lines {sums[credit_type]}"
                 )
             if claimed > credit.amount:
-                problems.append(f"credit {credit_id}: claimed {credit_type} {claimed} exceeds amount {credit.amount}")
+                problems.append(
+                    f"credit {credit_id}: claimed {credit_type} {claimed} exceeds amount {credit.amount}"
+                )
 
     for page in pages:
         user_id = page.pk.removeprefix("USER#")
@@ -58,13 +60,16 @@ def audit() -> list[str]:
         if page.state != "applied":
             continue
         for line in page.lines:
-            credit = credits.get((user_id, line.credit_id))
-            if credit is None:
+            line_credit = credits.get((user_id, line.credit_id))
+            if line_credit is None:
                 problems.append(f"claim {page.claim_id}: line for unknown credit {line.credit_id}")
                 continue
+            credit = line_credit
             part = credit.parts.get(page.claim_id)
             if part is None or part[1] != line.amount:
-                problems.append(f"claim {page.claim_id}: line {line.credit_id} {line.amount} not applied as such")
+                problems.append(
+                    f"claim {page.claim_id}: line {line.credit_id} {line.amount} not applied as such"
+                )
             # Invariant 4: nothing claimed at or after the credit's expiry instant.
             if page.applied_at and page.applied_at >= credit.expires_at:
                 problems.append(

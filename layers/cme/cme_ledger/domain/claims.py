@@ -25,8 +25,8 @@ from cme_ledger.domain.errors import (
     IdempotencyKeyMismatch,
     InvalidInput,
     MembershipRequired,
-    NothingToClaim,
     NotFound,
+    NothingToClaim,
     RequestInProgress,
 )
 from cme_ledger.domain.profiles import is_premium
@@ -92,7 +92,9 @@ def _check_membership_and_board(profile: Profile | None, credit_type: str) -> Pr
     assert profile is not None
     if credit_type == ABP:
         missing = []
-        board_ids = profile.board_ids.as_dict() if hasattr(profile.board_ids, "as_dict") else dict(profile.board_ids)
+        board_ids = (
+            profile.board_ids.as_dict() if hasattr(profile.board_ids, "as_dict") else dict(profile.board_ids)
+        )
         if not board_ids.get("ABP"):
             missing.append({"field": "board_ids.ABP", "reason": "missing"})
         if not profile.birth_month_day:
@@ -106,8 +108,9 @@ def _check_membership_and_board(profile: Profile | None, credit_type: str) -> Pr
     return profile
 
 
-def _unavailable_reason(credit: Credit | None, course: Course | None, credit_type: str, asked: Decimal | None,
-                        at: datetime) -> str | None:
+def _unavailable_reason(
+    credit: Credit | None, course: Course | None, credit_type: str, asked: Decimal | None, at: datetime
+) -> str | None:
     if credit is None:
         return "unknown"
     if is_expired(credit, at):
@@ -139,24 +142,29 @@ def prepare(user_id: str, request: ClaimInput) -> Prepared:
         invalid: list[dict[str, Any]] = []
         unavailable: list[dict[str, Any]] = []
         for index, selection in enumerate(request.selections):
-            credit = found.get(selection.credit_id)
-            course = courses.get(credit.course_id) if credit else None
-            if credit is not None and (course is None or t not in course.credit_types):
-                invalid.append({"field": f"selections[{index}].credit_id", "reason": f"course does not offer {t}"})
+            selected = found.get(selection.credit_id)
+            course = courses.get(selected.course_id) if selected else None
+            if selected is not None and (course is None or t not in course.credit_types):
+                invalid.append(
+                    {"field": f"selections[{index}].credit_id", "reason": f"course does not offer {t}"}
+                )
                 continue
-            reason = _unavailable_reason(credit, course, t, selection.amount, now)
+            reason = _unavailable_reason(selected, course, t, selection.amount, now)
             if reason:
                 unavailable.append({"credit_id": selection.credit_id, "reason": reason})
                 continue
-            assert credit is not None
-            left = claimable(credit, course, now)[t]
+            assert selected is not None
+            left = claimable(selected, course, now)[t]
             amount = selection.amount if selection.amount is not None else left
             if not is_valid_part(amount, left):
                 invalid.append(
-                    {"field": f"selections[{index}].amount", "reason": "not a multiple of 0.25 nor the whole remainder"}
+                    {
+                        "field": f"selections[{index}].amount",
+                        "reason": "not a multiple of 0.25 nor the whole remainder",
+                    }
                 )
                 continue
-            chosen.append((credit, amount))
+            chosen.append((selected, amount))
         if invalid:
             raise InvalidInput("Some selections cannot be claimed as asked.", invalid)
         if unavailable:
@@ -169,8 +177,17 @@ def prepare(user_id: str, request: ClaimInput) -> Prepared:
             for code in course.credit_types
         )
         lines.append(
-            PlannedLine(credit.credit_id, credit.course_id, credit.topic, credit.earned_at, amount, credit.amount,
-                        credit.expiry_pk, credit.expiry_sk, fills)
+            PlannedLine(
+                credit.credit_id,
+                credit.course_id,
+                credit.topic,
+                credit.earned_at,
+                amount,
+                credit.amount,
+                credit.expiry_pk,
+                credit.expiry_sk,
+                fills,
+            )
         )
     lines.sort(key=lambda ln: (courses[ln.course_id].title, ln.course_id, ln.earned_at, ln.credit_id))
     return Prepared(profile, t, lines, courses)
@@ -179,7 +196,9 @@ def prepare(user_id: str, request: ClaimInput) -> Prepared:
 # ----------------------------------------------------------------------------- views
 
 
-def _certificates(lines: list[PlannedLine], courses: dict[str, Course], codes: dict[str, str] | None) -> list[dict]:
+def _certificates(
+    lines: list[PlannedLine], courses: dict[str, Course], codes: dict[str, str] | None
+) -> list[dict]:
     grouped: dict[str, list[PlannedLine]] = {}
     for ln in lines:
         grouped.setdefault(ln.course_id, []).append(ln)
@@ -190,8 +209,12 @@ def _certificates(lines: list[PlannedLine], courses: dict[str, Course], codes: d
             "course_title": _title(courses, course_id),
             "total": to_json_number(sum((ln.amount for ln in group), ZERO)),
             "topics": [
-                {"credit_id": ln.credit_id, "topic": ln.topic, "earned_at": ln.earned_at,
-                 "amount": to_json_number(ln.amount)}
+                {
+                    "credit_id": ln.credit_id,
+                    "topic": ln.topic,
+                    "earned_at": ln.earned_at,
+                    "amount": to_json_number(ln.amount),
+                }
                 for ln in sorted(group, key=lambda ln: (ln.earned_at, ln.credit_id))
             ],
         }
@@ -320,13 +343,17 @@ def _pending_record(user_id: str, claim_id: str, digest: str, prepared: Prepared
         course = prepared.courses[entry["course_id"]]
         certs.append(
             CertificateInfo(
-                course_id=course.course_id, course_title=course.title, provider=course.provider,
+                course_id=course.course_id,
+                course_title=course.title,
+                provider=course.provider,
                 total=sum((ln.amount for ln in lines if ln.course_id == course.course_id), ZERO),
                 code=new_certificate_code(),
             )
         )
     profile = prepared.profile
-    board_ids = profile.board_ids.as_dict() if hasattr(profile.board_ids, "as_dict") else dict(profile.board_ids)
+    board_ids = (
+        profile.board_ids.as_dict() if hasattr(profile.board_ids, "as_dict") else dict(profile.board_ids)
+    )
     return Claim(
         keys.user_pk(user_id),
         keys.claim_sk(claim_id),
@@ -355,20 +382,35 @@ def _pending_record(user_id: str, claim_id: str, digest: str, prepared: Prepared
     )
 
 
-def _record_refusal(user_id: str, claim_id: str, request: ClaimInput, digest: str, refusal: DomainError) -> bool:
+def _record_refusal(
+    user_id: str, claim_id: str, request: ClaimInput, digest: str, refusal: DomainError
+) -> bool:
     """Remember a refusal under the idempotency key, so a retry answers the same. False if taken."""
     now = clock.iso(clock.now())
     record = Claim(
-        keys.user_pk(user_id), keys.claim_sk(claim_id), user_id=user_id, claim_id=claim_id,
-        credit_type=request.credit_type, status="refused", request_hash=digest, total=ZERO, line_count=0,
-        chunk_count=0, plan=store.encode_plan([]), created_at=now, earned_from=now, earned_to=now,
+        keys.user_pk(user_id),
+        keys.claim_sk(claim_id),
+        user_id=user_id,
+        claim_id=claim_id,
+        credit_type=request.credit_type,
+        status="refused",
+        request_hash=digest,
+        total=ZERO,
+        line_count=0,
+        chunk_count=0,
+        plan=store.encode_plan([]),
+        created_at=now,
+        earned_from=now,
+        earned_to=now,
         failure={"code": refusal.code, "message": refusal.message, "details": refusal.details},
     )
     return store.create_pending(record)
 
 
 def _stored_refusal(claim: Claim) -> DomainError:
-    failure = claim.failure.as_dict() if claim.failure is not None and hasattr(claim.failure, "as_dict") else {}
+    failure = (
+        claim.failure.as_dict() if claim.failure is not None and hasattr(claim.failure, "as_dict") else {}
+    )
     failure = failure or (dict(claim.failure) if claim.failure else {})
     for cls in (MembershipRequired, BoardIdRequired, InvalidInput, NothingToClaim, CreditsUnavailable):
         if cls.code == failure.get("code"):
@@ -457,8 +499,13 @@ def _diagnose(claim: Claim, chunk: list[PlannedLine], credit_ids: list[str]) -> 
         credit = found.get(credit_id)
         if credit is not None and claim.claim_id in credit.parts:
             continue
-        reason = _unavailable_reason(credit, courses.get(credit.course_id) if credit else None, claim.credit_type,
-                                     asked.get(credit_id), now)
+        reason = _unavailable_reason(
+            credit,
+            courses.get(credit.course_id) if credit else None,
+            claim.credit_type,
+            asked.get(credit_id),
+            now,
+        )
         if reason:
             details.append({"credit_id": credit_id, "reason": reason})
     if not details:
@@ -468,7 +515,9 @@ def _diagnose(claim: Claim, chunk: list[PlannedLine], credit_ids: list[str]) -> 
 
 def cancel(claim: Claim, refusal: DomainError | None) -> None:
     """Undo every applied chunk of a pending (or cancelling) claim; it ends cancelled."""
-    failure = {"code": refusal.code, "message": refusal.message, "details": refusal.details} if refusal else None
+    failure = (
+        {"code": refusal.code, "message": refusal.message, "details": refusal.details} if refusal else None
+    )
     extra: dict[str, Any] = {"failure": failure} if failure else {}
     moved = store.set_status(claim.user_id, claim.claim_id, "cancelling", ("pending", "cancelling"), **extra)
     if not moved:
@@ -478,7 +527,7 @@ def cancel(claim: Claim, refusal: DomainError | None) -> None:
     for page in range(int(claim.chunk_count)):
         store.void_or_undo_page(claim.user_id, claim.claim_id, claim.credit_type, page)
         _step(f"undo:{page}")
-    store.restore_index_keys(claim.user_id, lines)
+    store.restore_index_keys(claim.user_id, lines, clock.iso(clock.now()))
     store.set_status(claim.user_id, claim.claim_id, "cancelled", ("cancelling",), work_pk=None, work_sk=None)
 
 

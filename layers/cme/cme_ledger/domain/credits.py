@@ -194,8 +194,13 @@ def credit_summary(user_id: str, credit_type: str | None) -> dict[str, Any]:
             continue
         entry = by_course.setdefault(
             course.course_id,
-            {"course_id": course.course_id, "course_title": course.title, "topics": 0, "claimable": ZERO,
-             "next_expiry": credit.expires_at},
+            {
+                "course_id": course.course_id,
+                "course_title": course.title,
+                "topics": 0,
+                "claimable": ZERO,
+                "next_expiry": credit.expires_at,
+            },
         )
         entry["topics"] += 1
         entry["claimable"] += left

@@ -62,7 +62,7 @@ def update_me(user_id: str, changes: dict[str, Any], token_name: str = "") -> di
                 merged.pop(board, None)
             else:
                 merged[board] = value
-        profile.board_ids = merged  # type: ignore[assignment]
+        profile.board_ids = merged
     profile.updated_at = clock.iso(clock.now())
     repo.save_profile(profile)
     return profile_view(user_id, profile, token_name)

@@ -61,8 +61,15 @@ class ClaimMoved(Exception):
 def encode_plan(lines: list[PlannedLine]) -> bytes:
     rows = [
         [
-            ln.credit_id, ln.course_id, ln.topic, ln.earned_at, str(ln.amount), str(ln.credit_amount),
-            ln.expiry_pk, ln.expiry_sk, ln.fills,
+            ln.credit_id,
+            ln.course_id,
+            ln.topic,
+            ln.earned_at,
+            str(ln.amount),
+            str(ln.credit_amount),
+            ln.expiry_pk,
+            ln.expiry_sk,
+            ln.fills,
         ]
         for ln in lines
     ]
@@ -72,7 +79,8 @@ def encode_plan(lines: list[PlannedLine]) -> bytes:
 def decode_plan(blob: bytes) -> list[PlannedLine]:
     rows = json.loads(zlib.decompress(blob))
     return [
-        PlannedLine(r[0], r[1], r[2], r[3], Decimal(r[4]), Decimal(r[5]), r[6], r[7], bool(r[8])) for r in rows
+        PlannedLine(r[0], r[1], r[2], r[3], Decimal(r[4]), Decimal(r[5]), r[6], r[7], bool(r[8]))
+        for r in rows
     ]
 
 
@@ -95,7 +103,9 @@ def get_pages(user_id: str, claim_id: str) -> list[ClaimLinePage]:
     bind()
     return list(
         ClaimLinePage.query(
-            keys.user_pk(user_id), ClaimLinePage.sk.startswith(keys.claim_pages_prefix(claim_id)), consistent_read=True
+            keys.user_pk(user_id),
+            ClaimLinePage.sk.startswith(keys.claim_pages_prefix(claim_id)),
+            consistent_read=True,
         )
     )
 
@@ -113,9 +123,11 @@ def query_claims(
 ) -> tuple[list[Claim], dict[str, str] | None]:
     """A page of the learner's committed claims in the order of one local index."""
     bind()
-    idx = {"claimed_at": Claim.claims_by_claimed, "earned_year": Claim.claims_by_year, "credits": Claim.claims_by_credits}[
-        index
-    ]
+    idx = {
+        "claimed_at": Claim.claims_by_claimed,
+        "earned_year": Claim.claims_by_year,
+        "credits": Claim.claims_by_credits,
+    }[index]
     result = idx.query(
         keys.user_pk(user_id),
         scan_index_forward=ascending,
@@ -169,7 +181,12 @@ def create_pending(claim: Claim) -> bool:
 
 
 def _page_item(
-    user_id: str, claim_id: str, page: int, state: str, lines: list[PlannedLine], applied_at: str | None = None
+    user_id: str,
+    claim_id: str,
+    page: int,
+    state: str,
+    lines: list[PlannedLine],
+    applied_at: str | None = None,
 ) -> dict[str, Any]:
     item = ClaimLinePage(
         keys.user_pk(user_id),
@@ -179,8 +196,13 @@ def _page_item(
         state=state,
         applied_at=applied_at,
         lines=[
-            {"credit_id": ln.credit_id, "course_id": ln.course_id, "topic": ln.topic, "earned_at": ln.earned_at,
-             "amount": ln.amount}
+            {
+                "credit_id": ln.credit_id,
+                "course_id": ln.course_id,
+                "topic": ln.topic,
+                "earned_at": ln.earned_at,
+                "amount": ln.amount,
+            }
             for ln in lines
         ],
     )
@@ -244,7 +266,9 @@ def apply_chunk(
         reasons = exc.response.get("CancellationReasons") or []
         page_reason = reasons[-1].get("Code") if len(reasons) == len(items) else None
         failed = [
-            ln.credit_id for ln, r in zip(lines, reasons, strict=False) if r.get("Code") == "ConditionalCheckFailed"
+            ln.credit_id
+            for ln, r in zip(lines, reasons, strict=False)
+            if r.get("Code") == "ConditionalCheckFailed"
         ]
     if page_reason == "ConditionalCheckFailed":
         existing = _get_page(user_id, claim_id, page)
@@ -260,7 +284,9 @@ def apply_chunk(
 def _get_page(user_id: str, claim_id: str, page: int) -> ClaimLinePage | None:
     bind()
     try:
-        return ClaimLinePage.get(keys.user_pk(user_id), keys.claim_page_sk(claim_id, page), consistent_read=True)
+        return ClaimLinePage.get(
+            keys.user_pk(user_id), keys.claim_page_sk(claim_id, page), consistent_read=True
+        )
     except ClaimLinePage.DoesNotExist:
         return None
 
@@ -269,7 +295,7 @@ def set_status(user_id: str, claim_id: str, new: str, expected: tuple[str, ...],
     """Move the claim from one of `expected` to `new`; False when it was in another state."""
     bind()
     claim = Claim(keys.user_pk(user_id), keys.claim_sk(claim_id))
-    actions = [Claim.status.set(new)]
+    actions: list[Any] = [Claim.status.set(new)]
     for attr, value in extra.items():
         actions.append(getattr(Claim, attr).remove() if value is None else getattr(Claim, attr).set(value))
     try:
@@ -335,20 +361,28 @@ def void_or_undo_page(user_id: str, claim_id: str, credit_type: str, page: int) 
             raise
 
 
-def restore_index_keys(user_id: str, lines: list[PlannedLine]) -> None:
-    """Put credits that an undone claim had filled back into the expiry index (while unexpired)."""
+def restore_index_keys(user_id: str, lines: list[PlannedLine], now_iso: str) -> None:
+    """Put credits that an undone claim had filled back into the expiry index (unless swept).
+
+    A credit whose expiry has passed meanwhile goes into today's partition, which the sweep
+    still reads, rather than into a day the sweep has already finished.
+    """
     name = table_name()
     pk = keys.user_pk(user_id)
     for ln in lines:
-        if not ln.fills or not ln.expiry_pk:
+        if not ln.fills or not ln.expiry_pk or not ln.expiry_sk:
             continue
+        index_pk = ln.expiry_pk
+        if ln.expiry_sk < now_iso:
+            shard = int(ln.expiry_pk.rsplit("#", 1)[1])
+            index_pk = keys.expiry_pk(now_iso[:10], shard)
         try:
             client().update_item(
                 TableName=name,
                 Key=_key(pk, keys.credit_sk(ln.credit_id)),
                 UpdateExpression="SET expiry_pk = :p, expiry_sk = :s",
                 ConditionExpression="attribute_exists(pk) AND attribute_not_exists(expired_at)",
-                ExpressionAttributeValues={":p": {"S": ln.expiry_pk}, ":s": {"S": ln.expiry_sk or ""}},
+                ExpressionAttributeValues={":p": {"S": index_pk}, ":s": {"S": ln.expiry_sk}},
             )
         except ClientError as exc:
             if not _is_condition_failure(exc):
@@ -390,15 +424,23 @@ def commit(claim: Claim, board_entry: bool) -> bool:
     ]
     code_items = [
         CertificateCode(
-            keys.code_pk(cert.code), keys.CODE_SK, code=cert.code, user_id=claim.user_id, claim_id=claim.claim_id,
+            keys.code_pk(cert.code),
+            keys.CODE_SK,
+            code=cert.code,
+            user_id=claim.user_id,
+            claim_id=claim.claim_id,
             course_id=cert.course_id,
         ).serialize()
         for cert in claim.certificates
     ]
     if board_entry:
         entry = BoardReportEntry(
-            claim.pk, keys.board_entry_sk(claim.claim_id), user_id=claim.user_id, claim_id=claim.claim_id,
-            queued_at=claim.claimed_at or "", work_pk=keys.WORK_ABP_QUEUED,
+            claim.pk,
+            keys.board_entry_sk(claim.claim_id),
+            user_id=claim.user_id,
+            claim_id=claim.claim_id,
+            queued_at=claim.claimed_at or "",
+            work_pk=keys.WORK_ABP_QUEUED,
             work_sk=f"{claim.claimed_at}#{claim.user_id}#{claim.claim_id}",
         )
         code_items.append(entry.serialize())

@@ -23,13 +23,14 @@ def bind() -> None:
         LedgerItem.Meta.table_name = settings.table_name
         LedgerItem.Meta.region = settings.region
         for model in _all_models(LedgerItem):
-            model._connection = None
+            model._connection = None  # type: ignore[attr-defined]
         _bound = wanted
 
 
 def _all_models(root: type) -> list[type]:
-    found = [root]
-    for sub in root.__subclasses__():
+    found: list[type] = [root]
+    subclasses: list[type] = root.__subclasses__()
+    for sub in subclasses:
         found.extend(_all_models(sub))
     return found
 

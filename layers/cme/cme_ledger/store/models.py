@@ -30,8 +30,13 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
-from pynamodb.indexes import LocalSecondaryIndex
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+    LocalSecondaryIndex,
+)
 from pynamodb.models import Model
 
 from cme_ledger.store.attributes import DecimalAttribute, DecimalMapAttribute, PartsAttribute
@@ -40,7 +45,9 @@ from cme_ledger.store.attributes import DecimalAttribute, DecimalMapAttribute, P
 class ExpiryIndex(GlobalSecondaryIndex["Credit"]):
     class Meta:
         index_name = "expiry"
-        projection = IncludeProjection(["user_id", "credit_id", "amount", "claimed", "version", "expires_at"])
+        projection = IncludeProjection(
+            ["user_id", "credit_id", "course_id", "amount", "claimed", "version", "expires_at"]
+        )
 
     expiry_pk = UnicodeAttribute(hash_key=True)
     expiry_sk = UnicodeAttribute(range_key=True)
@@ -114,7 +121,7 @@ class Course(LedgerItem, discriminator="course"):
     course_id = UnicodeAttribute()
     title = UnicodeAttribute()
     provider = UnicodeAttribute()
-    credit_types = ListAttribute[str](of=UnicodeAttribute)
+    credit_types = ListAttribute[str](of=UnicodeAttribute)  # type: ignore[arg-type]
     claim_window_years = NumberAttribute(default=3)
     pars_activity_id = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
@@ -175,7 +182,7 @@ class Claim(LedgerItem, discriminator="claim"):
     claimed_at = UnicodeAttribute(null=True)
     earned_from = UnicodeAttribute()
     earned_to = UnicodeAttribute()
-    course_titles = ListAttribute[str](of=UnicodeAttribute, default=list)
+    course_titles = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     certificates = ListAttribute[CertificateInfo](of=CertificateInfo, default=list)
     failure = MapAttribute[str, Any](null=True)
     sha256 = UnicodeAttribute(null=True)

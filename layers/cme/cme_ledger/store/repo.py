@@ -40,7 +40,7 @@ def set_premium_until(user_id: str, premium_until: str | None, display_name: str
         actions=[
             Profile.premium_until.set(premium_until) if premium_until else Profile.premium_until.remove(),
             Profile.user_id.set(user_id),
-            Profile.kind.set(Profile),  # type: ignore[arg-type]
+            Profile.kind.set(Profile),
             Profile.display_name.set(Profile.display_name | display_name),
         ]
     )
@@ -106,7 +106,9 @@ def get_source_refs(user_source_pairs: Iterable[tuple[str, str]]) -> dict[tuple[
 
 
 def new_credit(**attributes: Any) -> Credit:
-    credit = Credit(keys.user_pk(attributes["user_id"]), keys.credit_sk(attributes["credit_id"]), **attributes)
+    credit = Credit(
+        keys.user_pk(attributes["user_id"]), keys.credit_sk(attributes["credit_id"]), **attributes
+    )
     return credit
 
 
@@ -117,7 +119,10 @@ def create_credit(credit: Credit) -> str | None:
     """
     bind()
     ref = SourceRef(
-        credit.pk, keys.source_sk(credit.source_id), user_id=credit.user_id, source_id=credit.source_id,
+        credit.pk,
+        keys.source_sk(credit.source_id),
+        user_id=credit.user_id,
+        source_id=credit.source_id,
         credit_id=credit.credit_id,
     )
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
@@ -13,7 +13,7 @@ from cme_ledger.api.schemas import CoursePut, CreditBatch, MembershipPut
 from cme_ledger.domain import catalog, credits, profiles
 
 router = Router()
-AUTH = [{"bearerAuth": []}]
+AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 ADMIN_REFUSALS = (400, 401, 403, 422)
 
 CourseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -30,7 +30,12 @@ UserId = Annotated[str, Path(min_length=1, max_length=128)]
 def put_course(course_id: CourseId, body: Annotated[CoursePut, Body()]):
     return ok(
         catalog.put_course(
-            course_id, body.title, body.provider, body.credit_types, body.claim_window_years, body.pars_activity_id
+            course_id,
+            body.title,
+            body.provider,
+            body.credit_types,
+            body.claim_window_years,
+            body.pars_activity_id,
         )
     )
 
@@ -44,7 +49,8 @@ def put_course(course_id: CourseId, body: Annotated[CoursePut, Body()]):
 )
 def record_credits(body: Annotated[CreditBatch, Body()]):
     items = [
-        credits.NewCredit(i.user_id, i.course_id, i.topic, i.amount, i.source_id, i.earned_at) for i in body.items
+        credits.NewCredit(i.user_id, i.course_id, i.topic, i.amount, i.source_id, i.earned_at)
+        for i in body.items
     ]
     return ok({"items": credits.record_credits(items)}, 201)
 

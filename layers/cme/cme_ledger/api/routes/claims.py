@@ -15,7 +15,7 @@ from cme_ledger.domain import claims
 from cme_ledger.domain.claims import ClaimInput, Selection
 
 router = Router()
-AUTH = [{"bearerAuth": []}]
+AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 ClaimId = Annotated[str, Path(min_length=1, max_length=64)]
 
 

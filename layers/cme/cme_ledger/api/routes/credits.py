@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
@@ -14,7 +14,7 @@ from cme_ledger.api.schemas import ProfileUpdate
 from cme_ledger.domain import catalog, credits, profiles
 
 router = Router()
-AUTH = [{"bearerAuth": []}]
+AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 @router.get("/health", summary="Liveness", tags=["public"], security=[])
@@ -36,14 +36,20 @@ def get_me():
 
 
 @router.put(
-    "/me", summary="Update the caller's profile", tags=["profile"], security=AUTH, responses=refusals(400, 401, 422)
+    "/me",
+    summary="Update the caller's profile",
+    tags=["profile"],
+    security=AUTH,
+    responses=refusals(400, 401, 422),
 )
 def put_me(body: Annotated[ProfileUpdate, Body()]):
     identity = current_identity(router)
     return ok(profiles.update_me(identity.user_id, body.changes(), identity.name))
 
 
-@router.get("/credit-types", summary="Credit types", tags=["catalogue"], security=AUTH, responses=refusals(401))
+@router.get(
+    "/credit-types", summary="Credit types", tags=["catalogue"], security=AUTH, responses=refusals(401)
+)
 def get_credit_types():
     current_identity(router)
     return ok(catalog.credit_types_view())
