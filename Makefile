@@ -52,7 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 openapi: $(STAMP)
-	$(BIN)/python -m infra.openapi > docs/openapi.json
+	$(BIN)/python -m cme_ledger.api.openapi > docs/openapi.json
 
 audit: $(STAMP)
 	$(BIN)/cme audit
