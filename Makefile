@@ -19,14 +19,14 @@ $(STAMP): pyproject.toml layers/cme/requirements.txt
 
 venv: $(STAMP)
 
-# Debian packages the tests use (pdftoppm for looking at certificates). Needs root, as on CI.
+# Debian packages for looking at certificates as images (pdftoppm); the tests do not need them.
 system-deps:
 	@bash infra/scripts/system-deps.sh
 
 run: $(STAMP)
 	$(BIN)/python -m infra.localstack --port $(PORT)
 
-test: $(STAMP) system-deps
+test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
