@@ -196,6 +196,7 @@ def test_display_name_is_copied_when_claimed(ledger: list[str]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_five_thousand_credits_all_or_nothing(aws: Any) -> None:
     make_course()
     make_premium(LEARNER)
@@ -227,6 +228,6 @@ def test_five_thousand_credits_all_or_nothing(aws: Any) -> None:
     everything["selections"][-1]["amount"] = 0.75  # type: ignore[assignment]
     before = after
     made = claim(everything, "big")
-    assert made.status == 201 and made.body["total"] == 5000
+    assert made.status == 201 and made.body["total"] == 4999.75  # the rival holds 0.25 of the last one
     assert all(c == {"ACEP": 1} for c in claimable_totals(LEARNER).values())
     assert audit() == []
