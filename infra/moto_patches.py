@@ -98,7 +98,7 @@ def apply() -> None:
                 _restore(backups)
                 raise
 
-        DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
+        DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     for name in WRITES:
         setattr(DynamoDBBackend, name, _serialized(getattr(DynamoDBBackend, name)))
     _applied = True
