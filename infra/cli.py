@@ -9,6 +9,7 @@ token` stays fast) and append it to COMMANDS.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 
@@ -63,11 +64,95 @@ def register_token(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     parser.set_defaults(run=_run_token)
 
 
+# ---------------------------------------------------------------------- operations
+
+
+def _use_stack_environment(args: argparse.Namespace) -> None:
+    """Point at the running local stack (its .local/stack-env.json) unless TABLE_NAME says otherwise."""
+    import json
+    import os
+
+    from cme_ledger.config import reset_settings
+    from infra.localstack.stack import ENV_FILE
+
+    if not os.environ.get("TABLE_NAME") and ENV_FILE.exists():
+        os.environ.update(json.loads(ENV_FILE.read_text(encoding="utf-8")))
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    reset_settings()
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    _use_stack_environment(args)
+    from cme_ledger.domain.audit import audit
+
+    problems = audit(render_grace_minutes=args.render_grace_minutes)
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} violation(s)" if problems else "audit clean: no violation")
+    return 1 if problems else 0
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
+    _use_stack_environment(args)
+    from cme_ledger.domain.expiry import expire_due_credits
+
+    print(json.dumps(expire_due_credits()))
+    return 0
+
+
+def _run_rerender(args: argparse.Namespace) -> int:
+    _use_stack_environment(args)
+    from cme_ledger.domain.certificates import rerender
+    from cme_ledger.domain.errors import NotFound
+
+    try:
+        queued = rerender(args.user_id, args.claim_id)
+    except NotFound:
+        print(f"no claim {args.claim_id} for {args.user_id}", file=sys.stderr)
+        return 1
+    print("re-queued for rendering" if queued else "not failed: nothing to re-drive")
+    return 0
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    _use_stack_environment(args)
+    from cme_ledger.domain.board_reports import write_abp_report
+
+    print(json.dumps(write_abp_report()))
+    return 0
+
+
+def register_operations(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    where = (
+        "Acts on the tables and bucket named by TABLE_NAME, BUCKET_NAME, RENDER_QUEUE_URL (AWS), or else on the "
+        "running local stack."
+    )
+    audit = commands.add_parser(
+        "audit", help="check the ledger's invariants; exit 0 when clean", description=where
+    )
+    audit.add_argument("--render-grace-minutes", type=int, default=5, help="allowed rendering delay")
+    audit.set_defaults(run=_run_audit)
+    sweep = commands.add_parser("sweep", help="run the expiry sweep now", description=where)
+    sweep.set_defaults(run=_run_sweep)
+    rerender = commands.add_parser(
+        "rerender", help="re-drive a failed claim's certificate", description=where
+    )
+    rerender.add_argument("claim_id", metavar="CLAIM_ID")
+    rerender.add_argument("--user", dest="user_id", required=True, help="the claim's learner (user id)")
+    rerender.set_defaults(run=_run_rerender)
+    report = commands.add_parser("report", help="write a board report batch now", description=where)
+    report.add_argument("board", choices=["abp"])
+    report.set_defaults(run=_run_report)
+
+
 # ---------------------------------------------------------------------- registry
 
-# Subcommands, in the order `cme --help` lists them. Add audit, sweep, rerender, report here.
+# Subcommands, in the order `cme --help` lists them.
 COMMANDS: list[Register] = [
     register_token,
+    register_operations,
 ]
 
 

@@ -3,12 +3,14 @@ gateway, queue pollers and schedules. `LocalStack.start()` returns once everythi
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
 import time
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -93,6 +95,9 @@ class LocalStack:
 
         from moto.server import ThreadedMotoServer
 
+        from infra import moto_patches
+
+        moto_patches.apply()  # transactions as DynamoDB does them: item-level rollback, serialized writes
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._moto = ThreadedMotoServer(ip_address=HOST, port=self.options.aws_port, verbose=False)
         self._moto.start()
@@ -104,6 +109,7 @@ class LocalStack:
         overrides = {k: os.environ[k] for k in USER_OVERRIDABLE if k in os.environ}
         os.environ.update(self.stack.shared_environment())
         os.environ.update(overrides)
+        write_env_file({**self.stack.shared_environment(), "AWS_ENDPOINT_URL": self.endpoint_url})
         from cme_ledger.config import reset_settings
 
         reset_settings()
@@ -181,3 +187,12 @@ class LocalStack:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+
+
+ENV_FILE = Path(__file__).resolve().parents[2] / ".local" / "stack-env.json"
+
+
+def write_env_file(env: dict[str, str]) -> None:
+    """Where `cme audit|sweep|rerender|report` find the running stack's resources."""
+    ENV_FILE.parent.mkdir(exist_ok=True)
+    ENV_FILE.write_text(json.dumps(env, indent=2), encoding="utf-8")
