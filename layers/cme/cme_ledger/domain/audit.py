@@ -107,7 +107,9 @@ def _certificate_problems(claims: Iterable[Claim], grace_minutes: int) -> list[s
             continue
         if claim.status != "ready":
             if (claim.claimed_at or "") < cutoff:
-                problems.append(f"claim {claim.claim_id}: committed at {claim.claimed_at}, no certificate yet")
+                problems.append(
+                    f"claim {claim.claim_id}: committed at {claim.claimed_at}, no certificate yet"
+                )
             continue
         body = objects.get(claim.pdf_key or objects.certificate_key(claim.user_id, claim.claim_id))
         if body is None:
