@@ -288,11 +288,6 @@ def test_bad_input_never_gets_a_5xx(api: Api) -> None:
         assert error_code(response), response.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug outside the gateway: a body that is not UTF-8 reaches the handler base64-encoded (as "
-    "API Gateway sends binary bodies) and Powertools' decoded_body raises UnicodeDecodeError -> 500",
-)
 def test_a_binary_body_never_gets_a_5xx(api: Api) -> None:
     response = api.put(
         "/me", user=_user(), data=b"\xff\xfe\x00binary", headers={"Content-Type": "application/json"}

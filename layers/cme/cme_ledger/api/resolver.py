@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -145,6 +146,18 @@ def create_app(*routers: Router) -> APIGatewayHttpResolver:
     return app
 
 
+def _body_is_text(event: dict[str, Any]) -> bool:
+    """API Gateway base64-encodes bodies that are not text; JSON must be UTF-8."""
+    body = event.get("body")
+    if not body or not event.get("isBase64Encoded"):
+        return True
+    try:
+        base64.b64decode(body, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return True
+
+
 def resolve(
     app: APIGatewayHttpResolver, event: dict[str, Any], context: Any, *, admin_only: bool = False
 ) -> dict[str, Any]:
@@ -156,6 +169,8 @@ def resolve(
             return _raw_error(401, Unauthorized.code, Unauthorized.message)
         if admin_only and not identity.is_admin:
             return _raw_error(403, Forbidden.code, Forbidden.message)
+    if not _body_is_text(event):
+        return _raw_error(400, "malformed_json", "The request body is not valid UTF-8 JSON.")
     try:
         return app.resolve(event, context)
     except DomainError as exc:  # raised outside a route (should not happen), still in the envelope
