@@ -29,7 +29,7 @@ from cme_ledger.domain.errors import (
     NothingToClaim,
     RequestInProgress,
 )
-from cme_ledger.domain.profiles import is_premium
+from cme_ledger.domain.profiles import board_ids_of, is_premium
 from cme_ledger.store import claims as store
 from cme_ledger.store import keys, queue, repo
 from cme_ledger.store.claims import PlannedLine
@@ -92,9 +92,7 @@ def _check_membership_and_board(profile: Profile | None, credit_type: str) -> Pr
     assert profile is not None
     if credit_type == ABP:
         missing = []
-        board_ids = (
-            profile.board_ids.as_dict() if hasattr(profile.board_ids, "as_dict") else dict(profile.board_ids)
-        )
+        board_ids = board_ids_of(profile)
         if not board_ids.get("ABP"):
             missing.append({"field": "board_ids.ABP", "reason": "missing"})
         if not profile.birth_month_day:
@@ -351,9 +349,7 @@ def _pending_record(user_id: str, claim_id: str, digest: str, prepared: Prepared
             )
         )
     profile = prepared.profile
-    board_ids = (
-        profile.board_ids.as_dict() if hasattr(profile.board_ids, "as_dict") else dict(profile.board_ids)
-    )
+    board_ids = board_ids_of(profile)
     return Claim(
         keys.user_pk(user_id),
         keys.claim_sk(claim_id),

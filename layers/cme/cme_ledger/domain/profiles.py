@@ -13,6 +13,12 @@ PROFILE_FIELDS = ("display_name", "degree", "first_name", "last_name", "birth_mo
 BOARDS = ("ABP", "ABIM")
 
 
+def board_ids_of(profile: Profile) -> dict[str, str]:
+    """The profile's board ids as a plain dict (pynamodb gives a MapAttribute once read back)."""
+    raw = profile.board_ids
+    return dict(raw.as_dict() if hasattr(raw, "as_dict") else raw or {})
+
+
 def membership_view(profile: Profile | None) -> dict[str, Any]:
     premium_until = profile.premium_until if profile else None
     return {"premium": is_premium(profile), "premium_until": premium_until}
@@ -35,7 +41,7 @@ def profile_view(user_id: str, profile: Profile | None, token_name: str = "") ->
         "first_name": profile.first_name or "",
         "last_name": profile.last_name or "",
         "membership": membership_view(profile),
-        "board_ids": dict(profile.board_ids.as_dict() if hasattr(profile.board_ids, "as_dict") else {}),
+        "board_ids": board_ids_of(profile),
         "birth_month_day": profile.birth_month_day,
     }
 
@@ -56,7 +62,7 @@ def update_me(user_id: str, changes: dict[str, Any], token_name: str = "") -> di
             else:
                 setattr(profile, name, value if value is not None else "")
     if "board_ids" in changes:
-        merged = dict(profile.board_ids.as_dict() if hasattr(profile.board_ids, "as_dict") else {})
+        merged = board_ids_of(profile)
         for board, value in (changes["board_ids"] or {}).items():
             if value is None:
                 merged.pop(board, None)
