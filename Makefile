@@ -8,7 +8,7 @@ TOOLS := .tools/sam
 PORT ?= 3000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fmt build validate bench openapi audit clean system-deps
+.PHONY: run test lint fmt build validate bench openapi audit clean system-deps fuzz load
 
 $(STAMP): pyproject.toml layers/cme/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 14) else "Python 3.11 to 3.13 is required")'
@@ -19,15 +19,21 @@ $(STAMP): pyproject.toml layers/cme/requirements.txt
 
 venv: $(STAMP)
 
-# Debian packages for looking at certificates as images (pdftoppm); the tests do not need them.
+# Debian packages the tests need: chromium for the browser tests, poppler-utils (pdftoppm) for
+# looking at certificates as images. Installs once; a no-op when they are present.
 system-deps:
 	@bash infra/scripts/system-deps.sh
 
 run: $(STAMP)
 	$(BIN)/python -m infra.localstack --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Deeper fuzzing than make test's bounded run: many more schemathesis examples per operation.
+FUZZ_EXAMPLES ?= 300
+fuzz: $(STAMP)
+	CME_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -m fuzz -p no:cacheprovider tests/fuzz $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
