@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+# The local stack as a subprocess (one per session) for e2e, fuzz, load and browser tests.
+pytest_plugins = ["tests.stack"]
+
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import Api, expect
+from tests.stack import Api, expect
 
 pytestmark = pytest.mark.e2e
 

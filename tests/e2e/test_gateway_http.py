@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from infra import template as tpl
 from infra.localstack import auth
-from tests.e2e.conftest import ROOT, Api, LocalStackProcess, error_code, expect, token
+from tests.stack import ROOT, Api, LocalStackProcess, error_code, expect, token
 
 pytestmark = pytest.mark.e2e
 

@@ -1,5 +1,7 @@
 """The local stack as a subprocess for the whole session, and an HTTP client and token minter for it.
 
+A pytest plugin (tests/conftest.py loads it), so every test directory shares the one stack.
+
 The stack runs `python -m infra.localstack` exactly as `make run` does (with the demo seed), on a
 free port; its output goes to a file whose tail is attached to every failing e2e test's report.
 """
@@ -23,7 +25,7 @@ import requests
 
 from infra.localstack import auth
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 60.0
 READY_LINE = "CME Ledger local stack ready at"
 
