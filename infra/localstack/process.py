@@ -1,0 +1,100 @@
+"""The local stack as a child process, as `make run` starts it: for tests, benchmarks and load runs.
+
+`start()` returns once `GET /health` answers and the stack has printed its moto endpoint; the
+stack's output goes to a file (the caller's), so a failure can show its tail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 60.0
+READY_LINE = "CME Ledger local stack ready at"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalStackProcess:
+    url: str
+    aws_endpoint: str
+    log_path: Path
+    process: subprocess.Popen[bytes]
+    startup_seconds: float
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def tail(self, lines: int = 60) -> str:
+        return "\n".join(self.output().splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:  # noqa: S310 - our own loopback URL
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start(
+    log_path: Path, *, args: Sequence[str] = ("--visibility-timeout", "2"), env: dict[str, str] | None = None
+) -> LocalStackProcess:
+    """`python -m infra.localstack --port <free> *args`, ready to serve."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        **(env or {}),
+    }
+    environment.pop("AWS_ENDPOINT_URL", None)
+    command = [sys.executable, "-m", "infra.localstack", "--port", str(port), *args]
+    started = time.monotonic()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own module, no shell
+            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=environment
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = started + START_TIMEOUT
+    while True:
+        text = log_path.read_text(encoding="utf-8", errors="replace")
+        if process.poll() is not None:
+            raise RuntimeError(f"the local stack exited with {process.returncode}:\n{text}")
+        if READY_LINE in text and _healthy(url):
+            break
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the local stack did not start within {START_TIMEOUT:.0f} s:\n{text}")
+        time.sleep(0.1)
+    elapsed = time.monotonic() - started
+    found = re.search(r"AWS endpoint \(moto\): (\S+)", text)
+    if not found:
+        process.kill()
+        raise RuntimeError(f"the local stack did not print its AWS endpoint:\n{text}")
+    return LocalStackProcess(url, found.group(1), log_path, process, elapsed)
