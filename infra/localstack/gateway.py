@@ -341,9 +341,15 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s - " + format, self.address_string(), *args)
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of clients (a browser, a load run with 50
+    # learners) would get connections reset before a thread could accept them.
+    request_queue_size = 256
+
+
 def make_server(gateway: Gateway, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
     """Bind now (so a busy port fails at once); serve with serve_forever()."""
     handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
-    server = ThreadingHTTPServer((host, port), handler)
+    server = _Server((host, port), handler)
     server.daemon_threads = True
     return server
