@@ -55,6 +55,7 @@ def banner(url: str, endpoint_url: str, seeded: bool) -> str:
     lines = [
         "",
         f"CME Ledger local stack ready at {url}",
+        f"  Web client: {url}/  (local sign-in: pick a learner)",
         f"  AWS endpoint (moto): {endpoint_url}",
         f"  JWT issuer {auth.ISSUER}, audience {auth.AUDIENCE}; key {auth.key_path()}",
         "",

@@ -114,6 +114,10 @@ class Cors:
         return Response(204, headers)
 
 
+# (method, target, lower-cased headers, body) -> an answer, or None for "no such path".
+Fallback = Callable[[str, str, dict[str, str], bytes], "Response | None"]
+
+
 def _specificity(route: tpl.Route) -> tuple[int, int]:
     """Literal segments win over parameters, as API Gateway selects routes."""
     segments = route.path.strip("/").split("/")
@@ -130,8 +134,11 @@ class Gateway:
         cors: Cors | None = None,
         issuer: str = auth.ISSUER,
         audience: str = auth.AUDIENCE,
+        fallback: Fallback | None = None,
     ) -> None:
         self.runtime = runtime
+        # Asked only about paths no route has (the web client's files and local-only routes: web.py).
+        self.fallback = fallback
         self.functions = functions if functions is not None else tpl.functions()
         self.routes = sorted(
             (r for f in self.functions.values() for r in f.routes), key=lambda r: (_specificity(r), r.path)
@@ -185,6 +192,9 @@ class Gateway:
         found = self.select(method, raw_path)
         if isinstance(found, list):
             if not found:
+                answer = self.fallback(method, target, headers, body) if self.fallback else None
+                if answer is not None:
+                    return answer
                 return error(404, "not_found", f"No route for {raw_path}.")
             return error(
                 405,
@@ -220,10 +230,16 @@ class Gateway:
         function = self.functions[route.function]
         try:
             result = self.runtime.invoke(function, event, api=True)
-            return self._response(result)
+            response = self._response(result)
         except Exception:
             log.exception("%s failed on %s %s", function.name, method, raw_path)
             return error(500, "internal_error", f"{function.name} failed; see the local stack's log.")
+        # Local only: how long the request queued for its turn (the stack runs one API call at a
+        # time) and how long the function ran, for load runs and the browser's network panel.
+        waited, ran = self.runtime.timing()
+        timing = f"queue;dur={waited * 1000:.1f}, lambda;dur={ran * 1000:.1f}"
+        response.headers.append(("Server-Timing", timing))
+        return response
 
     @staticmethod
     def _response(result: Any) -> Response:

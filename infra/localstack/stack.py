@@ -21,6 +21,7 @@ from infra.localstack.gateway import Cors, Gateway, make_server
 from infra.localstack.queues import QueuePoller
 from infra.localstack.runtime import Runtime
 from infra.localstack.schedules import ScheduleRunner
+from infra.localstack.web import WebClient
 from infra.provision import REGION, Stack, provision
 
 log = logging.getLogger("cme.local")
@@ -70,7 +71,10 @@ class LocalStack:
         self.stop_event = threading.Event()
         self.runtime = Runtime()
         self.functions = tpl.functions()
-        self.gateway = Gateway(self.runtime, self.functions, cors=Cors.from_template())
+        self.web = WebClient(frame_sources=lambda: f"'self' {self.endpoint_url}".strip())
+        self.gateway = Gateway(
+            self.runtime, self.functions, cors=Cors.from_template(), fallback=self.web.handle
+        )
         self.stack: Stack | None = None
         self.endpoint_url = ""
         self.threads: list[threading.Thread] = []

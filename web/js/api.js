@@ -1,0 +1,163 @@
+// The HTTP API of API.md, and nothing else: bearer token, JSON, the error envelope, cursors.
+
+const TIMEOUT_MS = 30_000;
+
+/** A refusal of the API (`status` and `code` from its envelope), or a network failure (status 0). */
+export class ApiError extends Error {
+  constructor(status, code, message, details = []) {
+    super(message || code);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.details = Array.isArray(details) ? details : [];
+  }
+
+  get isNetwork() {
+    return this.status === 0;
+  }
+
+  get isServer() {
+    return this.status >= 500;
+  }
+}
+
+/** A random Idempotency-Key (one per claim attempt; the same one on a retry of that attempt). */
+export function newIdempotencyKey() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class Api {
+  /**
+   * @param {string} baseUrl  the API's base URL ("" for the page's own origin)
+   * @param {() => string|null} getToken  the bearer token of the signed-in learner
+   * @param {(error: ApiError) => void} onUnauthorized  called on every 401
+   */
+  constructor(baseUrl, getToken, onUnauthorized) {
+    this.baseUrl = (baseUrl || "").replace(/\/+$/, "");
+    this.getToken = getToken;
+    this.onUnauthorized = onUnauthorized;
+  }
+
+  url(path, query) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query || {})) {
+      if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
+    }
+    const search = params.toString();
+    return `${this.baseUrl}${path}${search ? `?${search}` : ""}`;
+  }
+
+  async request(method, path, { query, body, headers } = {}) {
+    const sent = { Accept: "application/json", ...(headers || {}) };
+    const token = this.getToken();
+    if (token) sent.Authorization = `Bearer ${token}`;
+    if (body !== undefined) sent["Content-Type"] = "application/json";
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    let response;
+    try {
+      response = await fetch(this.url(path, query), {
+        method,
+        headers: sent,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: controller.signal,
+        cache: "no-store",
+        credentials: "omit",
+      });
+    } catch (cause) {
+      const timedOut = cause?.name === "AbortError";
+      throw new ApiError(0, timedOut ? "timeout" : "network", String(cause?.message || cause));
+    } finally {
+      clearTimeout(timer);
+    }
+    const text = await response.text();
+    let payload = null;
+    if (text) {
+      try {
+        payload = JSON.parse(text);
+      } catch {
+        payload = null;
+      }
+    }
+    if (!response.ok) {
+      const envelope = payload && typeof payload === "object" ? payload.error : null;
+      const error = new ApiError(
+        response.status,
+        envelope?.code || `http_${response.status}`,
+        envelope?.message || response.statusText,
+        envelope?.details,
+      );
+      if (response.status === 401) this.onUnauthorized(error);
+      throw error;
+    }
+    return payload;
+  }
+
+  get(path, query) {
+    return this.request("GET", path, { query });
+  }
+
+  put(path, body) {
+    return this.request("PUT", path, { body });
+  }
+
+  post(path, body, headers) {
+    return this.request("POST", path, { body, headers });
+  }
+
+  /** Every item of a paginated list, following next_cursor to the end. */
+  async all(path, query = {}) {
+    const items = [];
+    let cursor = null;
+    do {
+      const page = await this.get(path, { ...query, limit: 200, cursor });
+      items.push(...(page.items || []));
+      cursor = page.next_cursor || null;
+    } while (cursor);
+    return items;
+  }
+
+  // ---------------------------------------------------------------- the routes the client uses
+
+  me() {
+    return this.get("/me");
+  }
+
+  saveMe(profile) {
+    return this.put("/me", profile);
+  }
+
+  creditTypes() {
+    return this.get("/credit-types");
+  }
+
+  credits(creditType) {
+    return this.all("/credits", { credit_type: creditType });
+  }
+
+  preview(body) {
+    return this.post("/claims/preview", body);
+  }
+
+  claim(body, idempotencyKey) {
+    return this.post("/claims", body, { "Idempotency-Key": idempotencyKey });
+  }
+
+  claims({ sort, order, cursor, limit = 50 }) {
+    return this.get("/claims", { sort, order, cursor, limit });
+  }
+
+  getClaim(claimId) {
+    return this.get(`/claims/${encodeURIComponent(claimId)}`);
+  }
+
+  certificate(claimId) {
+    return this.get(`/claims/${encodeURIComponent(claimId)}/certificate`);
+  }
+
+  evaluate(claimId, evaluation) {
+    return this.post(`/claims/${encodeURIComponent(claimId)}/evaluation`, evaluation);
+  }
+}

@@ -1,0 +1,62 @@
+// Waiting for a certificate to render, and opening it.
+
+const FIRST_POLL_MS = 1000;
+const MAX_POLL_MS = 10_000;
+
+/**
+ * Polls GET /claims/{id} while its status is `processing`; calls onUpdate(claim) on each answer.
+ * Returns a stop function. Polls back off from 1 s to 10 s, and stop when the page leaves.
+ */
+export function watchClaim(api, claimId, onUpdate, onError) {
+  let delay = FIRST_POLL_MS;
+  let stopped = false;
+  let timer = null;
+  const tick = async () => {
+    if (stopped) return;
+    try {
+      const claim = await api.getClaim(claimId);
+      if (stopped) return;
+      onUpdate(claim);
+      if (claim.status !== "processing") return;
+    } catch (error) {
+      if (stopped) return;
+      onError?.(error);
+      if (error.code === "unauthorized" || error.code === "not_found") return;
+    }
+    delay = Math.min(MAX_POLL_MS, Math.round(delay * 1.5));
+    timer = setTimeout(tick, delay);
+  };
+  timer = setTimeout(tick, 0);
+  const stop = () => {
+    stopped = true;
+    clearTimeout(timer);
+    window.removeEventListener("hashchange", stop);
+  };
+  window.addEventListener("hashchange", stop);
+  return stop;
+}
+
+/**
+ * Opens the certificate PDF in a new tab (GET /claims/{id}/certificate gives a short-lived URL).
+ * The tab is opened during the click, before the request, so popup blockers let it through; without
+ * a tab, this page goes to the PDF. Throws the ApiError of a refusal (the tab is closed then).
+ */
+export async function openCertificate(api, claimId) {
+  const tab = window.open("", "_blank");
+  if (tab) {
+    tab.document.title = "Opening your certificate…";
+    tab.document.body.textContent = "Opening your certificate…";
+  }
+  try {
+    const { url } = await api.certificate(claimId);
+    if (tab) {
+      tab.opener = null;
+      tab.location.replace(url);
+    } else {
+      window.location.assign(url);
+    }
+  } catch (error) {
+    tab?.close();
+    throw error;
+  }
+}

@@ -1,0 +1,179 @@
+// Claimed: every claim, sorted by date claimed, year earned or credits; Open gets the PDF.
+
+import * as amounts from "../amounts.js";
+import { openCertificate, watchClaim } from "../certificate.js";
+import { clear, formatDate, h, uid, year } from "../dom.js";
+
+const SORTS = {
+  claimed_at: { label: "Date claimed", desc: "Newest first", asc: "Oldest first", column: 0 },
+  earned_year: { label: "Year earned", desc: "Most recent year first", asc: "Earliest year first", column: 3 },
+  credits: { label: "Credits", desc: "Most credits first", asc: "Fewest credits first", column: 2 },
+};
+const COLUMNS = ["Date claimed", "Credit type", "Credits", "Year earned", "Courses", "Certificate"];
+
+export async function render(app, _params, query) {
+  const { state, api } = app;
+  await app.loadCreditTypes();
+  state.claimSort ||= { sort: "claimed_at", order: "desc" };
+  if (SORTS[query.get("sort")]) state.claimSort.sort = query.get("sort");
+  if (["asc", "desc"].includes(query.get("order"))) state.claimSort.order = query.get("order");
+
+  const sortId = uid("sort");
+  const orderId = uid("order");
+  const sortSelect = h(
+    "select",
+    { id: sortId, name: "sort" },
+    Object.entries(SORTS).map(([value, s]) => h("option", { value, selected: value === state.claimSort.sort }, s.label)),
+  );
+  const orderSelect = h("select", { id: orderId, name: "order" });
+  const fillOrder = () => {
+    const s = SORTS[sortSelect.value];
+    orderSelect.replaceChildren(
+      h("option", { value: "desc", selected: state.claimSort.order === "desc" }, s.desc),
+      h("option", { value: "asc", selected: state.claimSort.order === "asc" }, s.asc),
+    );
+  };
+  fillOrder();
+  const listArea = h("div", { class: "claims" });
+  const stops = [];
+  const stopAll = () => stops.splice(0).forEach((stop) => stop());
+
+  async function load() {
+    stopAll();
+    listArea.setAttribute("aria-busy", "true");
+    let page;
+    try {
+      page = await api.claims({ ...state.claimSort });
+    } catch (error) {
+      if (error.code === "unauthorized") return;
+      clear(listArea).append(app.errorBox(error, {}, { onRetry: load }));
+      listArea.removeAttribute("aria-busy");
+      return;
+    }
+    clear(listArea);
+    listArea.removeAttribute("aria-busy");
+    if (!page.items.length) {
+      listArea.append(h("p", { class: "empty" }, "You have not claimed any credits yet. ", h("a", { href: "#/credits" }, "See your unclaimed credits"), "."));
+      return;
+    }
+    const column = SORTS[state.claimSort.sort].column;
+    const body = h("tbody", {});
+    const table = h(
+      "table",
+      { class: "claims-table" },
+      h("caption", { class: "visually-hidden" }, `Your claimed certificates, ${SORTS[state.claimSort.sort].label.toLowerCase()}: ${SORTS[state.claimSort.sort][state.claimSort.order].toLowerCase()}`),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          COLUMNS.map((name, i) =>
+            h("th", { scope: "col", "aria-sort": i === column ? (state.claimSort.order === "asc" ? "ascending" : "descending") : null }, name),
+          ),
+        ),
+      ),
+      body,
+    );
+    addRows(body, page.items);
+    listArea.append(table);
+    let cursor = page.next_cursor;
+    if (cursor) {
+      const more = h("button", { type: "button", class: "button button--secondary" }, "Show more");
+      more.addEventListener("click", async () => {
+        more.disabled = true;
+        try {
+          const next = await api.claims({ ...state.claimSort, cursor });
+          addRows(body, next.items);
+          cursor = next.next_cursor;
+          app.announce(`${next.items.length} more claims shown.`);
+          if (!cursor) more.remove();
+        } catch (error) {
+          if (error.code !== "unauthorized") more.after(app.errorBox(error));
+        } finally {
+          more.disabled = false;
+        }
+      });
+      listArea.append(h("p", {}, more));
+    }
+  }
+
+  function addRows(body, items) {
+    for (const claim of items) {
+      const statusCell = h("td", { "data-label": COLUMNS[5], class: "claim__status" });
+      const problem = h("div");
+      const row = h(
+        "tr",
+        { dataset: { claimId: claim.claim_id } },
+        h("td", { "data-label": COLUMNS[0] }, h("time", { datetime: claim.claimed_at }, formatDate(claim.claimed_at))),
+        h("td", { "data-label": COLUMNS[1] }, app.creditTypeLabel(claim.credit_type)),
+        h("td", { "data-label": COLUMNS[2], class: "claim__total" }, amounts.format(amounts.fromApi(claim.total))),
+        h("td", { "data-label": COLUMNS[3] }, yearRange(claim.earned_from, claim.earned_to)),
+        h("td", { "data-label": COLUMNS[4] }, (claim.course_titles || []).join("; ")),
+        statusCell,
+      );
+      const show = (current) => {
+        row.dataset.status = current.status;
+        clear(statusCell);
+        if (current.status === "ready") {
+          const open = h(
+            "button",
+            { type: "button", class: "button button--small", "aria-label": `Open the certificate claimed ${formatDate(claim.claimed_at)} (${amounts.credits(amounts.fromApi(claim.total))})` },
+            "Open",
+          );
+          open.addEventListener("click", async () => {
+            problem.replaceChildren();
+            try {
+              await openCertificate(api, claim.claim_id);
+            } catch (error) {
+              if (error.code !== "unauthorized") problem.replaceChildren(app.errorBox(error, {}, { onRetry: () => open.click() }));
+            }
+          });
+          statusCell.append(open, problem);
+        } else if (current.status === "failed") {
+          statusCell.append(h("span", { class: "status status--failed" }, "Could not be prepared; our team has been alerted"));
+        } else {
+          statusCell.append(h("span", { class: "status status--processing", role: "status" }, "Preparing…"));
+        }
+      };
+      show(claim);
+      if (claim.status === "processing") stops.push(watchClaim(api, claim.claim_id, show));
+      body.append(row);
+    }
+  }
+
+  const reload = () => {
+    state.claimSort = { sort: sortSelect.value, order: orderSelect.value };
+    window.history.replaceState(null, "", `#/claimed?sort=${state.claimSort.sort}&order=${state.claimSort.order}`);
+    load().then(() => app.announce(`Sorted by ${SORTS[state.claimSort.sort].label.toLowerCase()}, ${SORTS[state.claimSort.sort][state.claimSort.order].toLowerCase()}.`));
+  };
+  sortSelect.addEventListener("change", () => {
+    fillOrder();
+    reload();
+  });
+  orderSelect.addEventListener("change", reload);
+
+  await load();
+  return {
+    title: "Claimed certificates",
+    element: h(
+      "section",
+      {},
+      h("h1", {}, "Claimed certificates"),
+      app.takeFlash(),
+      h(
+        "div",
+        { class: "sort-controls" },
+        h("div", { class: "field field--inline" }, h("label", { for: sortId }, "Sort by"), sortSelect),
+        h("div", { class: "field field--inline" }, h("label", { for: orderId }, "Order"), orderSelect),
+      ),
+      listArea,
+    ),
+  };
+}
+
+function yearRange(from, to) {
+  const first = year(from);
+  const last = year(to);
+  return first === last ? first : `${first}–${last}`;
+}
