@@ -57,6 +57,11 @@ build: $(TOOLS)/.installed
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# A bounded load run on a fresh local stack: 50 learners, mixed traffic (LOAD_ARGS: --requests N ...).
+LOAD_ARGS ?=
+load: $(STAMP)
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
 openapi: $(STAMP)
 	$(BIN)/python -m cme_ledger.api.openapi > docs/openapi.json
 

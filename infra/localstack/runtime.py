@@ -10,6 +10,7 @@ when it is called.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -27,10 +28,16 @@ class Runtime:
         self._api_lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._timing = threading.local()
 
     def _lock_of(self, function: Function) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(function.name, threading.Lock())
+
+    def timing(self) -> tuple[float, float]:
+        """(seconds waiting for the function, seconds running it) of this thread's last invoke()."""
+        value: tuple[float, float] = getattr(self._timing, "value", (0.0, 0.0))
+        return value
 
     @staticmethod
     def code_path(function: Function) -> Path:
@@ -43,14 +50,20 @@ class Runtime:
             lambda_invoke.handler_of(function)
 
     def invoke(self, function: Function, event: dict[str, Any], *, api: bool = False) -> Any:
-        """Run the handler with a LambdaContext; exceptions propagate to the caller."""
-        started = time.monotonic()
-        if api:
-            with self._api_lock, self._lock_of(function):
+        """Run the handler with a LambdaContext; exceptions propagate to the caller.
+
+        `timing()` then tells this thread how long the call waited for its turn and how long it ran.
+        """
+        queued = time.monotonic()
+        with contextlib.ExitStack() as turn:
+            if api:
+                turn.enter_context(self._api_lock)
+            turn.enter_context(self._lock_of(function))
+            started = time.monotonic()
+            try:
                 result = lambda_invoke.invoke(function, event)
-        else:
-            with self._lock_of(function):
-                result = lambda_invoke.invoke(function, event)
+            finally:
+                self._timing.value = (started - queued, time.monotonic() - started)
         elapsed = time.monotonic() - started
         if elapsed > function.timeout:
             log.warning(

@@ -314,3 +314,32 @@ def test_a_failing_handler_is_a_500_envelope_and_the_gateway_survives(
     later = tpl.Route("GET", "/later", "Missing", True)
     missing = tpl.Function("Missing", "functions/not-written-yet", "app.handler", {}, 3, routes=(later,))
     assert Gateway(Runtime(), {"Missing": missing}).handle("GET", "/later", {}).status == 500
+
+
+def test_server_timing_tells_the_wait_for_a_turn_apart_from_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    route = tpl.Route("GET", "/slow", "Slow", True)
+    function = tpl.Function("Slow", "tests/e2e/nowhere-slow", "app.handler", {}, 3, routes=(route,))
+
+    def slow(event: dict[str, Any], context: Any) -> Any:
+        time.sleep(0.2)
+        return {"statusCode": 200, "body": "{}"}
+
+    monkeypatch.setitem(lambda_invoke._handlers, (function.code_uri, function.handler), slow)
+    gateway = Gateway(Runtime(), {"Slow": function})
+    answers: list[Any] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(gateway.handle("GET", "/slow", {}))) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    timings = []
+    for response in answers:
+        assert response.status == 200
+        parts = dict(p.strip().split(";dur=") for p in response.header("Server-Timing").split(","))
+        timings.append((float(parts["queue"]), float(parts["lambda"])))
+    # Both ran about 200 ms; the API runs one call at a time, so one of them waited for the other.
+    assert all(190 <= ran < 1000 for _, ran in timings)
+    assert max(waited for waited, _ in timings) >= 150
