@@ -38,18 +38,21 @@ export async function render(app, _params, query) {
   const stops = [];
   const stopAll = () => stops.splice(0).forEach((stop) => stop());
 
+  let loads = 0;
   async function load() {
+    const current = ++loads; // only the latest request may fill the list (sorting twice quickly)
     stopAll();
     listArea.setAttribute("aria-busy", "true");
     let page;
     try {
       page = await api.claims({ ...state.claimSort });
     } catch (error) {
-      if (error.code === "unauthorized") return;
+      if (error.code === "unauthorized" || current !== loads) return;
       clear(listArea).append(app.errorBox(error, {}, { onRetry: load }));
       listArea.removeAttribute("aria-busy");
       return;
     }
+    if (current !== loads) return;
     clear(listArea);
     listArea.removeAttribute("aria-busy");
     if (!page.items.length) {

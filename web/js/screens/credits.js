@@ -57,18 +57,21 @@ export async function render(app, _params, query) {
     listArea,
   );
 
+  let loads = 0;
   async function loadList() {
+    const current = ++loads; // only the latest request may fill the list (switching types quickly)
     listArea.setAttribute("aria-busy", "true");
     clear(listArea).append(h("p", { role: "status", class: "muted" }, "Loading your credits…"));
     let items;
     try {
       items = await api.credits(state.creditType);
     } catch (error) {
-      if (error.code === "unauthorized") return;
+      if (error.code === "unauthorized" || current !== loads) return;
       clear(listArea).append(app.errorBox(error, {}, { onRetry: loadList }));
       listArea.removeAttribute("aria-busy");
       return;
     }
+    if (current !== loads) return;
     buildList(items);
     listArea.removeAttribute("aria-busy");
   }

@@ -53,7 +53,7 @@ export async function render(app, params) {
   const comments = h("textarea", { id: commentsId, name: "comments", rows: "3", maxlength: "2000" });
   const status = h("div");
   const submit = h("button", { type: "submit", class: "button" }, "Submit evaluation");
-  const skip = h("a", { href: `#/done/${encodeURIComponent(claimId)}`, class: "button button--secondary", id: "skip" }, "Skip");
+  const skip = h("a", { href: `#/done/${encodeURIComponent(claimId)}`, class: "button button--secondary", id: "skip" }, "Skip the evaluation");
 
   const form = h(
     "form",
