@@ -8,12 +8,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cme_ledger.api.resolver import create_app, resolve
 from cme_ledger.api.routes.credits import router
-from cme_ledger.observability import logger, metrics, tracer
+from cme_ledger.observability import API_REQUEST_ID, logger, metrics, tracer
 
 app = create_app(router)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@logger.inject_lambda_context(correlation_id_path=API_REQUEST_ID)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -93,23 +93,25 @@ def _json(status: int, payload: Any, headers: list[tuple[str, str]] | None = Non
 
 
 def list_learners() -> list[dict[str, Any]]:
-    """Every learner the local table knows (a profile or recorded credit), the demo learner first.
+    """The learners the local table knows (a profile or recorded credit): demo first, then the most
+    recently updated profiles, at most MAX_LEARNERS.
 
     Local only: a scan is fine for a demo table, and it is how a learner set up through the admin API a
-    moment ago shows up on the sign-in screen.
+    moment ago shows up at the top of the sign-in screen.
     """
     import boto3
 
     from cme_ledger.config import get_settings
     from cme_ledger.store import keys
+    from infra.localstack.seed import DEMO_USER
 
     user_prefix = keys.user_pk("")
     client = boto3.client("dynamodb")
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, str]] = {}
     kwargs: dict[str, Any] = {
         "TableName": get_settings().table_name,
         "FilterExpression": "begins_with(pk, :user) AND (sk = :profile OR begins_with(sk, :source))",
-        "ProjectionExpression": "pk, sk, display_name, premium_until",
+        "ProjectionExpression": "pk, sk, display_name, updated_at",
         "ExpressionAttributeValues": {
             ":user": {"S": user_prefix},
             ":profile": {"S": keys.profile_sk()},
@@ -120,20 +122,22 @@ def list_learners() -> list[dict[str, Any]]:
         page = client.scan(**kwargs)
         for item in page.get("Items", []):
             user_id = item["pk"]["S"][len(user_prefix) :]
-            entry = found.setdefault(user_id, {"user_id": user_id, "display_name": "", "has_profile": False})
+            entry = found.setdefault(user_id, {"user_id": user_id, "display_name": "", "updated_at": ""})
             if item["sk"]["S"] == keys.profile_sk():
-                entry["has_profile"] = True
                 entry["display_name"] = item.get("display_name", {}).get("S", "")
+                entry["updated_at"] = item.get("updated_at", {}).get("S", "")
         if "LastEvaluatedKey" not in page:
             break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    from infra.localstack.seed import DEMO_USER
-
-    learners = sorted(
-        found.values(),
-        key=lambda e: (e["user_id"] != DEMO_USER, (e["display_name"] or e["user_id"]).casefold()),
+    others = sorted(
+        (e for e in found.values() if e["user_id"] != DEMO_USER),
+        key=lambda e: (e["updated_at"], e["user_id"]),
+        reverse=True,
     )
-    return [{"user_id": e["user_id"], "display_name": e["display_name"]} for e in learners[:MAX_LEARNERS]]
+    demo = [found[DEMO_USER]] if DEMO_USER in found else []
+    return [
+        {"user_id": e["user_id"], "display_name": e["display_name"]} for e in [*demo, *others][:MAX_LEARNERS]
+    ]
 
 
 class WebClient:

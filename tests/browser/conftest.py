@@ -157,22 +157,32 @@ class Learners:
         name: str = "Avery Quinn",
         degree: str = "MD",
         course_titles: tuple[str, ...] = ("Sepsis Masterclass", "Airway Skills Lab"),
+        credit_types: tuple[str, ...] = ("AMA_PRA_1", "ACEP"),
+        profile: dict[str, Any] | None = None,
     ) -> Learner:
         """`credits`: (course index, topic, amount[, earned_at]); by default earned a day apart in 2026."""
         tag = uuid.uuid4().hex[:8]
         learner = Learner(user_id=f"web-{tag}", name=name)
         for i, title in enumerate(course_titles):
             course_id = f"web-{tag}-{i}"
-            body = {"title": f"{title} {tag}", "provider": "Browser Test Academy", "credit_types": ["AMA_PRA_1", "ACEP"]}
+            body: dict[str, Any] = {
+                "title": f"{title} {tag}",
+                "provider": "Browser Test Academy",
+                "credit_types": list(credit_types),
+            }
             expect(self.api.put(f"/admin/courses/{course_id}", json=body, **ADMIN), 200)
             learner.courses[course_id] = body["title"]
         course_ids = list(learner.courses)
-        rows: list[tuple[str, ...]] = list(credits) if credits else [
-            ("0", "Early goal-directed therapy", "0.5"),
-            ("0", "Lactate and fluid responsiveness", "0.75"),
-            ("1", "Video laryngoscopy", "1.25"),
-        ]
-        items = [
+        rows: list[tuple[str, ...]] = (
+            list(credits)
+            if credits
+            else [
+                ("0", "Early goal-directed therapy", "0.5"),
+                ("0", "Lactate and fluid responsiveness", "0.75"),
+                ("1", "Video laryngoscopy", "1.25"),
+            ]
+        )
+        items: list[dict[str, Any]] = [
             {
                 "user_id": learner.user_id,
                 "course_id": course_ids[int(course)],
@@ -186,11 +196,21 @@ class Learners:
         ]
         answer = expect(self.api.post("/admin/credits", json={"items": items}, **ADMIN), 201)
         for item, created in zip(items, answer["items"], strict=True):
-            learner.topics.append(Topic(created["credit_id"], item["topic"], str(item["amount"]), item["earned_at"]))
+            learner.topics.append(
+                Topic(created["credit_id"], item["topic"], str(item["amount"]), item["earned_at"])
+            )
         if premium:
             membership = {"premium_until": "2099-01-01T00:00:00Z"}
-            expect(self.api.put(f"/admin/members/{learner.user_id}/membership", json=membership, **ADMIN), 200)
-        profile = {"display_name": name, "degree": degree, "first_name": name.split()[0], "last_name": name.split()[-1]}
+            expect(
+                self.api.put(f"/admin/members/{learner.user_id}/membership", json=membership, **ADMIN), 200
+            )
+        if profile is None:
+            profile = {
+                "display_name": name,
+                "degree": degree,
+                "first_name": name.split()[0],
+                "last_name": name.split()[-1],
+            }
         expect(self.api.put("/me", user=learner.user_id, json=profile), 200)
         return learner
 

@@ -93,7 +93,9 @@ def test_the_whole_claim_flow(
     # Preview: the PDF embedded, the name as it will print, Cancel or Generate.
     page.get_by_role("heading", name="Preview your certificate", level=1).wait_for()
     assert page.locator("#printed-name").inner_text() == "Avery Quinn, MD"
-    assert page.get_by_role("link", name="Edit your profile").get_attribute("href") == "#/profile?from=preview"
+    assert (
+        page.get_by_role("link", name="Edit your profile").get_attribute("href") == "#/profile?from=preview"
+    )
     frame = page.locator("iframe#preview-pdf")
     assert frame.get_attribute("title")
     preview_url = frame.get_attribute("src")
@@ -117,7 +119,9 @@ def test_the_whole_claim_flow(
         ("Was the activity free of commercial bias?", "Yes"),
     ]:
         page.get_by_role("group", name=question).get_by_label(answer).check()
-    page.get_by_label("What will you change in your practice? (optional)").fill("Lactate at triage for every suspected sepsis.")
+    page.get_by_label("What will you change in your practice? (optional)").fill(
+        "Lactate at triage for every suspected sepsis."
+    )
     screenshot(page, "evaluation", full_page=True)
     page.get_by_role("button", name="Submit evaluation").click()
     page.get_by_role("heading", name="Certificate claimed", level=1).wait_for()
@@ -154,7 +158,9 @@ def test_the_whole_claim_flow(
 
     # Open: the certificate PDF in a new tab, naming the learner and the course.
     with page.context.expect_page() as opened:
-        page.locator(f'tr[data-claim-id="{claim_id}"]').get_by_role("button", name=re.compile("^Open")).click()
+        page.locator(f'tr[data-claim-id="{claim_id}"]').get_by_role(
+            "button", name=re.compile("^Open")
+        ).click()
     tab = opened.value
     tab.wait_for_url(re.compile(r"/certificates/"))
     download = page.context.request.get(tab.url)
@@ -182,7 +188,10 @@ def test_claim_n_credits_is_an_exact_decimal_sum(page: Any, learners: Learners) 
     amount.fill("0.4")  # neither a multiple of 0.25 nor the whole 1.33
     assert claim.is_disabled()
     assert amount.get_attribute("aria-invalid") == "true"
-    assert "Use steps of 0.25" in page.locator(f"#{amount.get_attribute('aria-describedby').split()[1]}").inner_text()
+    assert (
+        "Use steps of 0.25"
+        in page.locator(f"#{amount.get_attribute('aria-describedby').split()[1]}").inner_text()
+    )
     amount.fill("1.5")
     assert "at most 1.33" in page.locator("li.topic", has_text="Topic C").inner_text()
     amount.fill("0.75")

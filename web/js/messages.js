@@ -26,6 +26,13 @@ const EVALUATION_FIELDS = {
   comments: "Comments",
 };
 
+/** A detail's reason as a sentence ("Value error, must be 4 to 10 digits" -> "Must be 4 to 10 digits."). */
+export function reasonText(reason) {
+  const text = String(reason || "").replace(/^value error,\s*/i, "").trim();
+  if (!text) return "";
+  return `${text[0].toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}`;
+}
+
 function quoted(text) {
   return `“${text}”`;
 }
@@ -97,7 +104,8 @@ export function describe(error, context = {}) {
     case "validation_error": {
       const items = details.map((d) => {
         const name = fieldName(d.field, context);
-        return name ? `${name[0].toUpperCase()}${name.slice(1)}: ${d.reason}` : String(d.reason);
+        const why = reasonText(d.reason);
+        return name ? `${name[0].toUpperCase()}${name.slice(1)}: ${why}` : why;
       });
       return {
         title: "Please check what you entered",

@@ -1,11 +1,12 @@
 // Profile: the name as it prints, degree, first and last name, ABP ID, birth month and day.
 
 import { formatDate, h, uid } from "../dom.js";
+import { reasonText } from "../messages.js";
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-function textField(name, label, value, { maxlength, required, hint, autocomplete } = {}) {
+function textField(name, label, value, { maxlength, required, hint, autocomplete, inputmode } = {}) {
   const id = uid(name);
   const hintId = hint ? uid(`${name}-hint`) : null;
   const errorId = uid(`${name}-error`);
@@ -16,6 +17,7 @@ function textField(name, label, value, { maxlength, required, hint, autocomplete
     maxlength: maxlength ? String(maxlength) : null,
     required: Boolean(required),
     autocomplete: autocomplete || "off",
+    inputmode: inputmode || null,
     "aria-describedby": [hintId, errorId].filter(Boolean).join(" "),
   });
   return {
@@ -53,7 +55,8 @@ export async function render(app, _params, query) {
     last_name: textField("last_name", "Last name", me.last_name, { maxlength: 60, autocomplete: "family-name" }),
     "board_ids.ABP": textField("abp_id", "ABP ID", me.board_ids?.ABP, {
       maxlength: 40,
-      hint: "Your American Board of Pediatrics ID, needed for ABP MOC Part 2 credit.",
+      inputmode: "numeric",
+      hint: "Your American Board of Pediatrics ID number, needed for ABP MOC Part 2 credit.",
     }),
   };
 
@@ -71,19 +74,19 @@ export async function render(app, _params, query) {
     }),
   );
   const daySelect = h("select", { id: dayId, name: "birth_day", "aria-describedby": birthErrorId });
-  const fillDays = () => {
-    const chosen = daySelect.value || day || "";
+  const fillDays = (initial) => {
+    const chosen = initial ?? daySelect.value;
     const count = monthSelect.value ? DAYS_IN_MONTH[Number(monthSelect.value) - 1] : 31;
     daySelect.replaceChildren(
       h("option", { value: "" }, "Not set"),
-      Array.from({ length: count }, (_, i) => {
+      ...Array.from({ length: count }, (_, i) => {
         const value = String(i + 1).padStart(2, "0");
         return h("option", { value, selected: value === chosen }, String(i + 1));
       }),
     );
   };
-  fillDays();
-  monthSelect.addEventListener("change", fillDays);
+  fillDays(day || "");
+  monthSelect.addEventListener("change", () => fillDays());
   const birthError = h("p", { class: "field-error", id: birthErrorId });
   const birth = h(
     "fieldset",
@@ -162,7 +165,7 @@ export async function render(app, _params, query) {
       if (error.code === "unauthorized") return;
       let focus = null;
       if (error.code === "validation_error") {
-        for (const detail of error.details) focus ||= fieldError(detail.field, `${detail.reason}`);
+        for (const detail of error.details) focus ||= fieldError(detail.field, reasonText(detail.reason));
       }
       status.replaceChildren(app.errorBox(error, {}, { onRetry: () => form.requestSubmit() }));
       focus?.focus();

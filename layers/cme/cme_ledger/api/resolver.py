@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,6 +161,35 @@ def _body_is_text(event: dict[str, Any]) -> bool:
 
 
 def resolve(
+    app: APIGatewayHttpResolver, event: dict[str, Any], context: Any, *, admin_only: bool = False
+) -> dict[str, Any]:
+    """The answer to one API request, and one log line about it (correlated by the request id)."""
+    began = time.perf_counter()
+    answer = _answer(app, event, context, admin_only=admin_only)
+    status = int(answer.get("statusCode") or 0)
+    about: dict[str, Any] = {
+        "route": event.get("routeKey"),
+        "status": status,
+        "duration_ms": round((time.perf_counter() - began) * 1000, 1),
+    }
+    identity = identity_of(event)
+    if identity is not None:
+        about["user_id"] = identity.user_id
+    if status >= 400:
+        about["error_code"] = _error_code(answer)
+    logger.info("request", extra=about)
+    return answer
+
+
+def _error_code(answer: dict[str, Any]) -> str | None:
+    try:
+        code = json.loads(answer.get("body") or "")["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return code if isinstance(code, str) else None
+
+
+def _answer(
     app: APIGatewayHttpResolver, event: dict[str, Any], context: Any, *, admin_only: bool = False
 ) -> dict[str, Any]:
     """Authenticate and authorize before validation, as API.md orders refusals: 401, 403, then 400/422."""
