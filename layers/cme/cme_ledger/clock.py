@@ -20,8 +20,19 @@ def set_clock(fn: Callable[[], datetime] | None) -> None:
 
 
 def iso(value: datetime) -> str:
-    """ISO 8601 in UTC with a Z, to the second: sortable as a string."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 in UTC with a Z, to the second: sortable as a string.
+
+    Formatted by hand: strftime's %Y does not pad years before 1000 on glibc ("444-06-28..."),
+    which would neither sort nor parse back.
+    """
+    v = value.astimezone(UTC)
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
+
+
+def compact(value: datetime) -> str:
+    """The basic ISO 8601 form in UTC (20261127T100000Z), sortable as a string, any year."""
+    v = value.astimezone(UTC)
+    return f"{v.year:04d}{v.month:02d}{v.day:02d}T{v.hour:02d}{v.minute:02d}{v.second:02d}Z"
 
 
 def parse_iso(value: str) -> datetime:

@@ -160,6 +160,25 @@ def _body_is_text(event: dict[str, Any]) -> bool:
     return True
 
 
+def _as_json(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its body declared JSON: API.md's bodies are JSON whatever Content-Type says.
+
+    Powertools would parse a form or multipart body as such, and answer any other type with a 415
+    outside the error envelope; API.md knows neither, so a body that is not JSON is malformed_json.
+    """
+    headers = event.get("headers") or {}
+    declared = [k for k in headers if k.lower() == "content-type"]
+    if not event.get("body") or all(_is_json_type(str(headers[k])) for k in declared):
+        return event
+    kept = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    return {**event, "headers": {**kept, "content-type": JSON}}
+
+
+def _is_json_type(value: str) -> bool:
+    media = value.split(";", 1)[0].strip().lower()
+    return media == JSON
+
+
 def resolve(
     app: APIGatewayHttpResolver, event: dict[str, Any], context: Any, *, admin_only: bool = False
 ) -> dict[str, Any]:
@@ -203,7 +222,7 @@ def _answer(
     if not _body_is_text(event):
         return _raw_error(400, "malformed_json", "The request body is not valid UTF-8 JSON.")
     try:
-        return app.resolve(event, context)
+        return app.resolve(_as_json(event), context)
     except DomainError as exc:  # raised outside a route (should not happen), still in the envelope
         logger.warning("domain error outside a route", extra={"code": exc.code})
         return _raw_error(errors.status_of(exc), exc.code, exc.message, exc.details)

@@ -15,10 +15,11 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    WithJsonSchema,
     model_validator,
 )
 
-from cme_ledger.domain.amounts import has_two_decimals_at_most
+from cme_ledger.domain.amounts import canonical_text, has_two_decimals_at_most
 from cme_ledger.domain.calendar import is_valid_month_day
 from cme_ledger.domain.credit_types import CREDIT_TYPES, DEFAULT_CREDIT_TYPE
 
@@ -62,13 +63,27 @@ def _utc_time(value: Any) -> Any:
         raise ValueError("must be an ISO 8601 time such as 2026-11-27T10:00:00Z") from None
     if parsed.tzinfo is None:
         raise ValueError("must carry a time zone (Z for UTC)")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first representable UTC time
+        raise ValueError("is out of the range of representable times") from None
 
 
+# The JSON Schemas below say in the OpenAPI document what the validators check: an amount is a JSON
+# number (never a string) with at most 2 decimals, a credit type one of the known codes.
+_AMOUNT_SCHEMA: dict[str, Any] = {"type": "number", "multipleOf": 0.01, "exclusiveMinimum": 0}
 Amount = Annotated[Decimal, BeforeValidator(_json_number), AfterValidator(_two_decimals)]
-CreditTypeCode = Annotated[StrictStr, AfterValidator(_known_type)]
+CreditAmount = Annotated[Amount, Field(gt=0, le=100), WithJsonSchema({**_AMOUNT_SCHEMA, "maximum": 100})]
+SelectionAmount = Annotated[Amount, Field(gt=0), WithJsonSchema(_AMOUNT_SCHEMA)]
+CreditTypeCode = Annotated[
+    StrictStr, AfterValidator(_known_type), WithJsonSchema({"type": "string", "enum": list(CREDIT_TYPES)})
+]
 Time = Annotated[datetime, BeforeValidator(_utc_time)]
-MonthDay = Annotated[StrictStr, AfterValidator(_month_day)]
+MonthDay = Annotated[
+    StrictStr,
+    AfterValidator(_month_day),
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9]{2}-[0-9]{2}$"}),
+]
 
 
 class Strict(BaseModel):
@@ -79,7 +94,12 @@ class Strict(BaseModel):
 
 
 class BoardIds(Strict):
-    ABP: Annotated[StrictStr, AfterValidator(_abp_id)] | None = None
+    ABP: (
+        Annotated[
+            StrictStr, AfterValidator(_abp_id), WithJsonSchema({"type": "string", "pattern": "^[0-9]{4,10}$"})
+        ]
+        | None
+    ) = None
     ABIM: Annotated[StrictStr, Field(min_length=1, max_length=40)] | None = None
 
 
@@ -120,7 +140,7 @@ class CreditItem(Strict):
     user_id: Annotated[StrictStr, Field(min_length=1, max_length=128)]
     course_id: Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
     topic: Annotated[StrictStr, Field(min_length=1, max_length=300)]
-    amount: Annotated[Amount, Field(gt=0, le=100)]
+    amount: CreditAmount
     earned_at: Time | None = None
     source_id: Annotated[StrictStr, Field(min_length=1, max_length=128)]
 
@@ -138,7 +158,7 @@ class MembershipPut(Strict):
 
 class Selection(Strict):
     credit_id: Annotated[StrictStr, Field(min_length=1, max_length=128)]
-    amount: Annotated[Amount, Field(gt=0)] | None = None
+    amount: SelectionAmount | None = None
 
 
 class ClaimRequest(Strict):
@@ -165,7 +185,7 @@ class ClaimRequest(Strict):
             body["all"] = True
         else:
             body["selections"] = [
-                {"credit_id": s.credit_id, "amount": None if s.amount is None else str(s.amount.normalize())}
+                {"credit_id": s.credit_id, "amount": None if s.amount is None else canonical_text(s.amount)}
                 for s in self.selections or []
             ]
         return body

@@ -9,8 +9,36 @@ STEP = Decimal("0.25")
 CENT = Decimal("0.01")
 
 
+def _significant(value: Decimal) -> tuple[tuple[int, ...], int]:
+    """Digits and exponent without trailing zeros, read exactly (no context precision, no rounding).
+
+    quantize() and normalize() round to the context's 28 digits and raise InvalidOperation past it:
+    a JSON number such as 8e+29 or 1E+999999 must be judged, not crash the request.
+    """
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int), "finite values only"
+    kept = tuple(digits)
+    while len(kept) > 1 and kept[-1] == 0:
+        kept = kept[:-1]
+        exponent += 1
+    return kept, exponent
+
+
 def has_two_decimals_at_most(value: Decimal) -> bool:
-    return value.is_finite() and value == value.quantize(CENT)
+    """Finite with at most 2 decimals (1.50 and 1.5E+3 yes, 0.125 no), for any size of number."""
+    if not value.is_finite():
+        return False
+    digits, exponent = _significant(value)
+    return digits == (0,) or exponent >= -2
+
+
+def canonical_text(value: Decimal) -> str:
+    """One exact text per finite value (1.50 and 1.5 give "1.5"), short for any size of number."""
+    digits, exponent = _significant(value)
+    if len(digits) <= 28 and abs(exponent) <= 28:
+        return str(value.normalize())  # exact within the context's 28 digits
+    sign = "-" if value.is_signed() else ""
+    return f"{sign}{''.join(map(str, digits))}E{exponent}"
 
 
 def normalize(value: Decimal) -> Decimal:

@@ -31,7 +31,7 @@ class NewCredit:
 
 def new_credit_id(earned_at: datetime) -> str:
     """Credit ids sort like earned_at, so a learner's partition is in earned order."""
-    return f"{earned_at.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(5)}"
+    return f"{clock.compact(earned_at)}-{secrets.token_hex(5)}"
 
 
 def is_expired(credit: Credit, at: datetime) -> bool:

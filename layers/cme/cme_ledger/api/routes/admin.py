@@ -7,14 +7,18 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
+from cme_ledger.api import responses as r
 from cme_ledger.api.resolver import ok
+from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.common import refusals
 from cme_ledger.api.schemas import CoursePut, CreditBatch, MembershipPut
 from cme_ledger.domain import catalog, credits, profiles
 
 router = Router()
 AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
-ADMIN_REFUSALS = (400, 401, 403, 422)
+# With a body: malformed JSON (400) and invalid fields (422); without one, only the authorizer refuses.
+WITH_BODY = refusals(400, 401, 403, 422)
+WITHOUT_BODY = refusals(401, 403)
 
 CourseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 UserId = Annotated[str, Path(min_length=1, max_length=128)]
@@ -25,7 +29,7 @@ UserId = Annotated[str, Path(min_length=1, max_length=128)]
     summary="Create or replace a course",
     tags=["admin"],
     security=AUTH,
-    responses=refusals(*ADMIN_REFUSALS),
+    responses={**answer(200, r.COURSE, "The course"), **WITH_BODY},
 )
 def put_course(course_id: CourseId, body: Annotated[CoursePut, Body()]):
     return ok(
@@ -45,7 +49,7 @@ def put_course(course_id: CourseId, body: Annotated[CoursePut, Body()]):
     summary="Record earned credit (idempotent per user_id and source_id)",
     tags=["admin"],
     security=AUTH,
-    responses=refusals(*ADMIN_REFUSALS),
+    responses={**answer(201, r.RECORDED_CREDITS, "One answer per item, in order"), **WITH_BODY},
 )
 def record_credits(body: Annotated[CreditBatch, Body()]):
     items = [
@@ -60,7 +64,7 @@ def record_credits(body: Annotated[CreditBatch, Body()]):
     summary="Set a learner's premium membership",
     tags=["admin"],
     security=AUTH,
-    responses=refusals(*ADMIN_REFUSALS),
+    responses={**answer(200, r.MEMBERSHIP, "The learner's membership"), **WITH_BODY},
 )
 def put_membership(user_id: UserId, body: Annotated[MembershipPut, Body()]):
     return ok(profiles.set_membership(user_id, body.premium_until))
@@ -71,7 +75,7 @@ def put_membership(user_id: UserId, body: Annotated[MembershipPut, Body()]):
     summary="Run the expiry sweep now (the same code as the daily schedule)",
     tags=["admin"],
     security=AUTH,
-    responses=refusals(*ADMIN_REFUSALS),
+    responses={**answer(200, r.SWEEP, "What the sweep did"), **WITHOUT_BODY},
 )
 def run_expiry_sweep():
     from cme_ledger.domain.expiry import expire_due_credits
@@ -84,7 +88,7 @@ def run_expiry_sweep():
     summary="Write the ABP MOC Part 2 batch file now (the same code as the daily schedule)",
     tags=["admin"],
     security=AUTH,
-    responses=refusals(*ADMIN_REFUSALS),
+    responses={**answer(200, r.BOARD_REPORT, "The batch written"), **WITHOUT_BODY},
 )
 def run_abp_report():
     from cme_ledger.domain.board_reports import write_abp_report

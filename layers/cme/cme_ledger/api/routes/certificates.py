@@ -8,7 +8,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+from cme_ledger.api import responses as r
 from cme_ledger.api.resolver import current_identity, ok
+from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.claims import ClaimId, claim_input
 from cme_ledger.api.routes.common import refusals
 from cme_ledger.api.schemas import ClaimRequest
@@ -23,7 +25,7 @@ AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
     summary="Preview a claim and its certificate PDF (nothing is claimed)",
     tags=["claims"],
     security=AUTH,
-    responses=refusals(400, 401, 403, 409, 422),
+    responses={**answer(200, r.PREVIEW, "The preview"), **refusals(400, 401, 403, 409, 422)},
 )
 def preview_claim(body: Annotated[ClaimRequest, Body()]):
     identity = current_identity(router)
@@ -38,7 +40,8 @@ def preview_claim(body: Annotated[ClaimRequest, Body()]):
     tags=["certificates"],
     security=AUTH,
     responses={
-        303: {"description": "redirect=true: Location is the download URL"},
+        **answer(200, r.DOWNLOAD, "A presigned GET URL of the PDF"),
+        **r.redirect("redirect=true: Location is the download URL"),
         **refusals(401, 404, 409, 422),
     },
 )
@@ -58,7 +61,7 @@ def download_certificate(
     summary="Verify a certificate by its code (public)",
     tags=["public"],
     security=[],
-    responses=refusals(404),
+    responses={**answer(200, r.VERIFICATION, "The certificate is genuine"), **refusals(404)},
 )
 def verify_certificate(
     code: Annotated[str, Path(description="The certificate code (case and hyphens ignored)")],

@@ -8,7 +8,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from cme_ledger.api import cursor as cursors
+from cme_ledger.api import responses as r
 from cme_ledger.api.resolver import current_identity, ok
+from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.common import Cursor, Limit, page, refusals
 from cme_ledger.api.schemas import ClaimRequest, EvaluationRequest
 from cme_ledger.domain import claims
@@ -34,7 +36,7 @@ def claim_input(body: ClaimRequest) -> ClaimInput:
     summary="Claim credit, all or nothing (send an Idempotency-Key)",
     tags=["claims"],
     security=AUTH,
-    responses=refusals(400, 401, 403, 409, 422),
+    responses={**answer(201, r.CLAIM, "The claim, committed"), **refusals(400, 401, 403, 409, 422)},
 )
 def create_claim(
     body: Annotated[ClaimRequest, Body()],
@@ -51,7 +53,7 @@ def create_claim(
     summary="The caller's claims",
     tags=["claims"],
     security=AUTH,
-    responses=refusals(401, 422),
+    responses={**answer(200, r.page(r.CLAIM_LISTED), "One page of claims"), **refusals(401, 422)},
 )
 def list_claims(
     sort: Annotated[Literal["claimed_at", "earned_year", "credits"], Query()] = "claimed_at",
@@ -71,7 +73,7 @@ def list_claims(
     summary="One of the caller's claims",
     tags=["claims"],
     security=AUTH,
-    responses=refusals(401, 404),
+    responses={**answer(200, r.CLAIM, "The claim"), **refusals(401, 404, 422)},
 )
 def get_claim(claim_id: ClaimId):
     identity = current_identity(router)
@@ -83,7 +85,10 @@ def get_claim(claim_id: ClaimId):
     summary="Submit the optional evaluation of a claim (once)",
     tags=["claims"],
     security=AUTH,
-    responses=refusals(400, 401, 404, 409, 422),
+    responses={
+        **answer(201, r.EVALUATION_RECEIPT, "Evaluation stored"),
+        **refusals(400, 401, 404, 409, 422),
+    },
 )
 def submit_evaluation(claim_id: ClaimId, body: Annotated[EvaluationRequest, Body()]):
     identity = current_identity(router)

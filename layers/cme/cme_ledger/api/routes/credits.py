@@ -8,7 +8,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from cme_ledger.api import cursor as cursors
+from cme_ledger.api import responses as r
 from cme_ledger.api.resolver import current_identity, ok
+from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.common import Cursor, Limit, page, refusals
 from cme_ledger.api.schemas import ProfileUpdate
 from cme_ledger.domain import catalog, credits, profiles
@@ -17,19 +19,33 @@ router = Router()
 AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
-@router.get("/health", summary="Liveness", tags=["public"], security=[])
+@router.get(
+    "/health", summary="Liveness", tags=["public"], security=[], responses=answer(200, r.HEALTH, "Alive")
+)
 def health():
     return ok({"status": "ok"})
 
 
-@router.get("/openapi.json", summary="This API's OpenAPI document", tags=["public"], security=[])
+@router.get(
+    "/openapi.json",
+    summary="This API's OpenAPI document",
+    tags=["public"],
+    security=[],
+    responses=answer(200, r.OPENAPI_DOCUMENT, "The OpenAPI 3.1 document"),
+)
 def openapi_document():
     from cme_ledger.api.openapi import document  # builds every router: only on this route
 
     return ok(document())
 
 
-@router.get("/me", summary="The caller's profile", tags=["profile"], security=AUTH, responses=refusals(401))
+@router.get(
+    "/me",
+    summary="The caller's profile",
+    tags=["profile"],
+    security=AUTH,
+    responses={**answer(200, r.PROFILE, "The profile"), **refusals(401)},
+)
 def get_me():
     identity = current_identity(router)
     return ok(profiles.get_me(identity.user_id, identity.name))
@@ -40,7 +56,7 @@ def get_me():
     summary="Update the caller's profile",
     tags=["profile"],
     security=AUTH,
-    responses=refusals(400, 401, 422),
+    responses={**answer(200, r.PROFILE, "The updated profile"), **refusals(400, 401, 422)},
 )
 def put_me(body: Annotated[ProfileUpdate, Body()]):
     identity = current_identity(router)
@@ -48,14 +64,24 @@ def put_me(body: Annotated[ProfileUpdate, Body()]):
 
 
 @router.get(
-    "/credit-types", summary="Credit types", tags=["catalogue"], security=AUTH, responses=refusals(401)
+    "/credit-types",
+    summary="Credit types",
+    tags=["catalogue"],
+    security=AUTH,
+    responses={**answer(200, r.items(r.CREDIT_TYPE), "Every credit type"), **refusals(401)},
 )
 def get_credit_types():
     current_identity(router)
     return ok(catalog.credit_types_view())
 
 
-@router.get("/courses", summary="Courses", tags=["catalogue"], security=AUTH, responses=refusals(401))
+@router.get(
+    "/courses",
+    summary="Courses",
+    tags=["catalogue"],
+    security=AUTH,
+    responses={**answer(200, r.items(r.COURSE), "Every course"), **refusals(401)},
+)
 def get_courses():
     current_identity(router)
     return ok(catalog.list_courses())
@@ -66,7 +92,7 @@ def get_courses():
     summary="The caller's unexpired credits with something claimable, oldest first",
     tags=["credits"],
     security=AUTH,
-    responses=refusals(401, 422),
+    responses={**answer(200, r.page(r.CREDIT), "One page of credits"), **refusals(401, 422)},
 )
 def list_credits(
     credit_type: Annotated[str | None, Query()] = None,
@@ -85,7 +111,7 @@ def list_credits(
     summary="What the caller can claim now for one credit type, by course",
     tags=["credits"],
     security=AUTH,
-    responses=refusals(401, 422),
+    responses={**answer(200, r.CREDIT_SUMMARY, "Claimable now, by course"), **refusals(401, 422)},
 )
 def credits_summary(credit_type: Annotated[str | None, Query()] = None):
     identity = current_identity(router)

@@ -1,0 +1,209 @@
+"""The success answers of API.md as JSON Schemas, for the OpenAPI document (and so for its fuzzing).
+
+Strict on purpose (`additionalProperties: false`, every field API.md names required): the document
+describes exactly the contract, and schemathesis checks every answer of the local stack against it.
+Plain dicts, so importing this costs nothing on a cold start.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+JSON = "application/json"
+
+STRING: dict[str, Any] = {"type": "string"}
+NUMBER: dict[str, Any] = {"type": "number"}  # credit amounts: JSON numbers, at most 2 decimals
+COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
+TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def strict(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An object with exactly these fields (the optional ones may be left out)."""
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": {**required, **(optional or {})},
+        "additionalProperties": False,
+    }
+
+
+def items(item: dict[str, Any]) -> dict[str, Any]:
+    return strict({"items": {"type": "array", "items": item}})
+
+
+def page(item: dict[str, Any]) -> dict[str, Any]:
+    """A paginated list: items and the opaque cursor of the next page (null on the last)."""
+    return strict({"items": {"type": "array", "items": item}, "next_cursor": _nullable(STRING)})
+
+
+MEMBERSHIP = strict({"premium": {"type": "boolean"}, "premium_until": _nullable(TIME)})
+
+PROFILE = strict(
+    {
+        "user_id": STRING,
+        "display_name": STRING,
+        "degree": STRING,
+        "first_name": STRING,
+        "last_name": STRING,
+        "membership": MEMBERSHIP,
+        "board_ids": strict({}, {"ABP": STRING, "ABIM": STRING}),
+        "birth_month_day": _nullable({"type": "string", "pattern": r"^[0-9]{2}-[0-9]{2}$"}),
+    }
+)
+
+CREDIT_TYPE = strict({"code": STRING, "label": STRING, "unit": STRING})
+
+COURSE = strict(
+    {
+        "course_id": STRING,
+        "title": STRING,
+        "provider": STRING,
+        "credit_types": {"type": "array", "items": STRING, "minItems": 1},
+        "claim_window_years": {"type": "integer", "minimum": 1, "maximum": 10},
+    },
+    {"pars_activity_id": STRING},
+)
+
+CREDIT = strict(
+    {
+        "credit_id": STRING,
+        "course_id": STRING,
+        "course_title": STRING,
+        "topic": STRING,
+        "earned_at": TIME,
+        "expires_at": TIME,
+        "amount": NUMBER,
+        "claimable": {"type": "object", "additionalProperties": NUMBER},
+    }
+)
+
+CREDIT_SUMMARY = strict(
+    {
+        "credit_type": STRING,
+        "total": NUMBER,
+        "courses": {
+            "type": "array",
+            "items": strict(
+                {
+                    "course_id": STRING,
+                    "course_title": STRING,
+                    "topics": COUNT,
+                    "claimable": NUMBER,
+                    "next_expiry": TIME,
+                }
+            ),
+        },
+    }
+)
+
+_TOPIC = strict({"credit_id": STRING, "topic": STRING, "earned_at": TIME, "amount": NUMBER})
+_CERTIFICATE_FIELDS: dict[str, Any] = {
+    "course_id": STRING,
+    "course_title": STRING,
+    "total": NUMBER,
+    "topics": {"type": "array", "items": _TOPIC},
+}
+
+PREVIEW = strict(
+    {
+        "display_name": STRING,
+        "degree": STRING,
+        "credit_type": STRING,
+        "total": NUMBER,
+        "certificates": {"type": "array", "items": strict(_CERTIFICATE_FIELDS)},
+        "preview_url": STRING,
+    }
+)
+
+CLAIM_STATUS: dict[str, Any] = {"type": "string", "enum": ["processing", "ready", "failed"]}
+
+CLAIM = strict(
+    {
+        "claim_id": STRING,
+        "claimed_at": TIME,
+        "credit_type": STRING,
+        "display_name": STRING,
+        "degree": STRING,
+        "total": NUMBER,
+        "earned_from": TIME,
+        "earned_to": TIME,
+        "status": CLAIM_STATUS,
+        "certificates": {
+            "type": "array",
+            "items": strict({**_CERTIFICATE_FIELDS, "certificate_code": STRING}),
+        },
+        "sha256": _nullable({"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+        "evaluation_submitted": {"type": "boolean"},
+        "board_report": _nullable(
+            strict(
+                {
+                    "board": {"type": "string", "enum": ["ABP"]},
+                    "status": {"type": "string", "enum": ["queued", "reported"]},
+                }
+            )
+        ),
+    }
+)
+
+CLAIM_LISTED = strict(
+    {
+        "claim_id": STRING,
+        "claimed_at": TIME,
+        "credit_type": STRING,
+        "total": NUMBER,
+        "earned_from": TIME,
+        "earned_to": TIME,
+        "course_titles": {"type": "array", "items": STRING},
+        "status": CLAIM_STATUS,
+    }
+)
+
+DOWNLOAD = strict({"url": STRING, "expires_in": {"type": "integer", "minimum": 1, "maximum": 300}})
+
+EVALUATION_RECEIPT = strict({"claim_id": STRING, "submitted_at": TIME})
+
+VERIFICATION = strict(
+    {
+        "valid": {"type": "boolean", "enum": [True]},
+        "learner_name": STRING,
+        "course_title": STRING,
+        "credit_type": STRING,
+        "credit_type_label": STRING,
+        "credits": NUMBER,
+        "claimed_at": TIME,
+        "provider": STRING,
+    }
+)
+
+RECORDED_CREDITS = items(strict({"credit_id": STRING, "source_id": STRING, "created": {"type": "boolean"}}))
+
+SWEEP = strict({"expired": COUNT, "credits_read": COUNT})
+
+BOARD_REPORT = strict({"lines": COUNT, "report_key": _nullable(STRING)})
+
+HEALTH = strict({"status": {"type": "string", "enum": ["ok"]}})
+
+OPENAPI_DOCUMENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["openapi", "info", "paths"],
+    "properties": {"openapi": STRING, "info": {"type": "object"}, "paths": {"type": "object"}},
+}
+
+
+def answer(status: int, schema: dict[str, Any], description: str) -> dict[int, Any]:
+    """An OpenAPI `responses` entry: a JSON answer with this schema."""
+    return {status: {"description": description, "content": {JSON: {"schema": schema}}}}
+
+
+def redirect(description: str) -> dict[int, Any]:
+    """A 303 answer with a Location header and no body."""
+    return {
+        303: {
+            "description": description,
+            "headers": {"Location": {"required": True, "schema": STRING}},
+        }
+    }

@@ -1,0 +1,41 @@
+"""Amount checks read numbers exactly, at any size (fuzzing sent 8e+29 and 1E+999999)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from cme_ledger.domain.amounts import canonical_text, has_two_decimals_at_most
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.50", True),
+        ("0.01", True),
+        ("100", True),
+        ("1.5E+3", True),
+        ("0E-10", True),
+        ("8.080841968785498e+29", True),
+        ("1E+999999", True),
+        ("123456789012345678901234567890.12", True),
+        ("0.125", False),
+        ("1E-999999", False),
+        ("123456789012345678901234567890.125", False),
+        ("NaN", False),
+        ("Infinity", False),
+    ],
+)
+def test_two_decimals_at_most(text: str, expected: bool) -> None:
+    assert has_two_decimals_at_most(Decimal(text)) is expected
+
+
+def test_canonical_text_is_one_exact_short_text_per_value() -> None:
+    assert canonical_text(Decimal("1.50")) == canonical_text(Decimal("1.5")) == "1.5"
+    assert canonical_text(Decimal("0.250")) == "0.25"
+    assert canonical_text(Decimal("20")) == canonical_text(Decimal("2E+1"))
+    # Past 28 digits nothing is rounded: the two differ, and neither is a million characters long.
+    big = Decimal("123456789012345678901234567890.12")
+    assert canonical_text(big) != canonical_text(big + Decimal("0.01"))
+    assert len(canonical_text(Decimal("1E+999999"))) < 20
