@@ -1,0 +1,90 @@
+"""The web client in AWS: the template's optional part, and the upload to its bucket (under moto)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra import template as tpl
+from infra.web_deploy import DeployError, client_config, upload
+
+OUTPUTS = {
+    "ApiUrl": "https://abc123.execute-api.us-east-1.amazonaws.com",
+    "UserPoolClientId": "client-123",
+    "WebUrl": "https://d111.cloudfront.net/",
+    "WebBucketName": "cme-web",
+    "WebDistributionId": "E123",
+    "AuthDomainUrl": "https://cme-x.auth.us-east-1.amazoncognito.com",
+}
+
+
+def test_the_web_client_is_an_optional_part_of_the_template() -> None:
+    template = tpl.load()
+    assert template["Parameters"]["WebClient"]["Default"] == "false"
+    resources = tpl.resources(template)
+    web = {
+        "WebBucket",
+        "WebBucketPolicy",
+        "WebOriginAccessControl",
+        "WebSecurityHeaders",
+        "WebDistribution",
+        "AuthDomain",
+    }
+    assert {name for name, r in resources.items() if r.get("Condition") == "WebClientEnabled"} == web
+    bucket = resources["WebBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    config = resources["WebDistribution"]["Properties"]["DistributionConfig"]
+    assert config["DefaultRootObject"] == "index.html"
+    behaviours = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
+    assert {b["ViewerProtocolPolicy"] for b in behaviours} == {"redirect-to-https"}
+    assert all("ResponseHeadersPolicyId" in b for b in behaviours)
+    assert "OriginAccessControlId" in config["Origins"][0]
+    headers = resources["WebSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"
+    ]
+    assert {"ContentSecurityPolicy", "ContentTypeOptions", "FrameOptions", "StrictTransportSecurity"} <= set(
+        headers
+    )
+    client = resources["UserPoolClient"]["Properties"]
+    assert client["AllowedOAuthFlows"] == ["code"] and client["GenerateSecret"] is False
+    assert "WebClientEnabled" in repr(client["CallbackURLs"]) and "WebDistribution.DomainName" in repr(
+        client["CallbackURLs"]
+    )
+    outputs = template["Outputs"]
+    assert {k for k in OUTPUTS if outputs.get(k, {}).get("Condition") == "WebClientEnabled"} == {
+        "WebUrl",
+        "WebBucketName",
+        "WebDistributionId",
+        "AuthDomainUrl",
+    }
+
+
+def test_client_config_for_cognito() -> None:
+    config = client_config(OUTPUTS)
+    assert config["auth"] == "cognito"
+    assert config["api_base_url"] == OUTPUTS["ApiUrl"]
+    assert config["cognito"]["redirect_uri"] == OUTPUTS["WebUrl"]
+    assert config["cognito"]["client_id"] == "client-123"
+    with pytest.raises(DeployError, match="WebClient=true"):
+        client_config({k: v for k, v in OUTPUTS.items() if k != "WebUrl"})
+
+
+def test_upload_puts_every_file_with_its_type_and_removes_stale_ones(aws: Any, tmp_path: Path) -> None:
+    import boto3
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="cme-web")
+    s3.put_object(Bucket="cme-web", Key="js/old.js", Body=b"gone")
+    keys = upload(s3, "cme-web", client_config(OUTPUTS))
+    assert "index.html" in keys and "js/app.js" in keys and "config.json" in keys
+    stored = {o["Key"] for o in s3.list_objects_v2(Bucket="cme-web")["Contents"]}
+    assert stored == set(keys)
+    index = s3.get_object(Bucket="cme-web", Key="index.html")
+    assert index["ContentType"] == "text/html; charset=utf-8" and index["CacheControl"] == "no-cache"
+    script = s3.get_object(Bucket="cme-web", Key="js/app.js")
+    assert script["ContentType"] == "text/javascript; charset=utf-8"
+    config = json.loads(s3.get_object(Bucket="cme-web", Key="config.json")["Body"].read())
+    assert config["cognito"]["domain"] == OUTPUTS["AuthDomainUrl"]
