@@ -114,3 +114,12 @@ def test_a_selected_amount_with_more_than_two_decimals_is_a_422_at_any_size(aws:
     body = '{"selections": [{"credit_id": "c1", "amount": 123456789012345678901234567890.125}]}'
     error = _envelope(call("POST", "/claims", user="precise", raw_body=body), 422, "validation_error")
     assert [d["field"] for d in error["details"]] == ["selections[0].amount"]
+
+
+# Found: a body nested deeper than the JSON parser's recursion ("[" * 100000) raised RecursionError,
+# which Powertools does not catch: a 500.
+@pytest.mark.parametrize("raw", ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000])
+def test_json_nested_too_deeply_is_malformed_json(aws: Any, raw: str) -> None:
+    _envelope(call("PUT", "/me", raw_body=raw), 400, "malformed_json")
+    make_premium("nester")
+    _envelope(call("POST", "/claims", user="nester", raw_body=raw), 400, "malformed_json")

@@ -7,7 +7,20 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-loads = partial(json.loads, parse_float=Decimal)
+_decode = partial(json.loads, parse_float=Decimal)
+
+
+def loads(text: str | bytes) -> Any:
+    """JSON with numbers as Decimal; nesting too deep for the parser is malformed, not a crash.
+
+    json.loads recurses per level of nesting: a body of 100,000 "[" raises RecursionError, which
+    Powertools does not catch (a 5xx). As a JSONDecodeError it is API.md's 400 malformed_json.
+    """
+    try:
+        return _decode(text)
+    except RecursionError:
+        doc = text if isinstance(text, str) else ""
+        raise json.JSONDecodeError("nested too deeply", doc, 0) from None
 
 
 def _plain(value: Any) -> Any:
