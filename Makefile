@@ -8,7 +8,7 @@ TOOLS := .tools/sam
 PORT ?= 3000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fmt build validate bench openapi audit clean system-deps fuzz load
+.PHONY: run test lint fmt build validate bench openapi audit clean system-deps fuzz load screens
 
 $(STAMP): pyproject.toml layers/cme/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 14) else "Python 3.11 to 3.13 is required")'
@@ -29,6 +29,10 @@ run: $(STAMP)
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests, writing their screenshots into docs/screens/ (commit the PNGs).
+screens: $(STAMP) system-deps
+	CME_SCREENSHOTS=docs/screens $(BIN)/python -m pytest -m browser -p no:cacheprovider tests/browser $(PYTEST_ARGS)
 
 # Deeper fuzzing than make test's bounded run: many more schemathesis examples per operation.
 FUZZ_EXAMPLES ?= 300

@@ -190,6 +190,7 @@ def test_a_phone_sized_screen_never_scrolls_sideways(
     # Touch targets: the claim button spans the screen and is at least 44 px tall.
     box = page.locator("button.claim-button").bounding_box()
     assert box and box["height"] >= 44 and box["width"] > 300
+    page.evaluate("window.scrollTo(0, 0)")  # the claim bar stays at the bottom (sticky)
     screenshot(page, "phone")
     page.locator("button.claim-button").tap()
     page.locator("iframe#preview-pdf").wait_for()
