@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cme_ledger.domain.board_reports import write_abp_report
+from cme_ledger import jobs
 from cme_ledger.observability import correlate_invocation, logger, metrics, tracer
 
 
@@ -19,7 +18,4 @@ from cme_ledger.observability import correlate_invocation, logger, metrics, trac
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     correlate_invocation(context)
-    result = write_abp_report()
-    metrics.add_metric(name="AbpLinesReported", unit=MetricUnit.Count, value=result["lines"])
-    logger.info("ABP board report", extra=result)
-    return result
+    return jobs.abp_report()

@@ -111,7 +111,9 @@ def test_a_claims_request_id_follows_it_from_the_api_to_the_certificate_worker(
 
     url = aws.queues["RenderQueue"]["url"]
     sqs = boto3.client("sqs", region_name="us-east-1")
-    messages = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], MaxNumberOfMessages=10)["Messages"]
+    messages = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], MaxNumberOfMessages=10)[
+        "Messages"
+    ]
     assert [m["MessageAttributes"]["correlation_id"]["StringValue"] for m in messages] == [request_id]
 
     result, context = run("CertificateWorkerFunction", sqs_event(aws.queues["RenderQueue"]["arn"], messages))
@@ -162,3 +164,22 @@ def test_scheduled_jobs_log_json_with_their_request_id_and_publish_their_metrics
     for key, value in result.items():
         if isinstance(value, int):
             assert summary[key] == value
+
+
+@pytest.mark.parametrize(
+    ("path", "metrics"),
+    [
+        ("/admin/sweeps/expiry", {"CreditsExpired", "CreditsRead"}),
+        ("/admin/reports/abp", {"AbpLinesReported"}),
+    ],
+)
+def test_a_job_run_from_its_admin_route_publishes_the_same_metrics(
+    aws: Any, output: Output, path: str, metrics: set[str]
+) -> None:
+    output.take()
+    event = http_event("POST", path, f"POST {path}", claims=claims_for("staff-obs", admin=True))
+    result, _ = run("AdminFunction", event)
+    assert result["statusCode"] == 200
+    out = output.take()
+    assert set(metrics_of(out)) >= metrics
+    assert {entry["correlation_id"] for entry in logs(out)} == {event["requestContext"]["requestId"]}

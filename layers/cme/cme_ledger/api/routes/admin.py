@@ -78,9 +78,9 @@ def put_membership(user_id: UserId, body: Annotated[MembershipPut, Body()]):
     responses={**answer(200, r.SWEEP, "What the sweep did"), **WITHOUT_BODY},
 )
 def run_expiry_sweep():
-    from cme_ledger.domain.expiry import expire_due_credits
+    from cme_ledger import jobs
 
-    return ok(expire_due_credits())
+    return ok(jobs.expiry_sweep())
 
 
 @router.post(
@@ -91,6 +91,6 @@ def run_expiry_sweep():
     responses={**answer(200, r.BOARD_REPORT, "The batch written"), **WITHOUT_BODY},
 )
 def run_abp_report():
-    from cme_ledger.domain.board_reports import write_abp_report
+    from cme_ledger import jobs
 
-    return ok(write_abp_report())
+    return ok(jobs.abp_report())
