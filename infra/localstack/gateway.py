@@ -162,7 +162,12 @@ class Gateway:
         return sorted(set(methods))
 
     def handle(
-        self, method: str, target: str, headers: list[tuple[str, str]] | dict[str, str], body: bytes = b""
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]] | dict[str, str],
+        body: bytes = b"",
+        raw_target: str | None = None,
     ) -> Response:
         """One request as API Gateway would answer it."""
         method = method.upper()
@@ -173,7 +178,7 @@ class Gateway:
             merged[key] = f"{merged[key]},{value}" if key in merged else value
         origin = merged.get("origin")
         if self.cors is None:
-            return self._handle(method, target, merged, body)
+            return self._handle(method, target, merged, body, raw_target)
         if method == "OPTIONS" and origin and "access-control-request-method" in merged:
             # A CORS preflight: API Gateway answers it itself, for any path.
             return self.cors.preflight(
@@ -181,18 +186,22 @@ class Gateway:
                 merged["access-control-request-method"],
                 merged.get("access-control-request-headers", ""),
             )
-        response = self._handle(method, target, merged, body)
+        response = self._handle(method, target, merged, body, raw_target)
         response.headers.extend(self.cors.origin_header(origin))
         return response
 
-    def _handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response:
+    def _handle(
+        self, method: str, target: str, headers: dict[str, str], body: bytes, raw_target: str | None = None
+    ) -> Response:
         split = urlsplit(target)
         raw_path = split.path or "/"
         raw_query = split.query
         found = self.select(method, raw_path)
         if isinstance(found, list):
             if not found:
-                answer = self.fallback(method, target, headers, body) if self.fallback else None
+                # The target as sent: http.server turns a leading "//" into "/", which is not the web root.
+                fallback_target = raw_target or target
+                answer = self.fallback(method, fallback_target, headers, body) if self.fallback else None
                 if answer is not None:
                     return answer
                 return error(404, "not_found", f"No route for {raw_path}.")
@@ -322,7 +331,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             return
-        response = self.gateway.handle(self.command, self.path, list(self.headers.items()), body)
+        sent = self.requestline.split(" ")
+        raw_target = sent[1] if len(sent) == 3 else None
+        response = self.gateway.handle(self.command, self.path, list(self.headers.items()), body, raw_target)
         self._send(response)
         log.info(
             "%s %s -> %d (%.0f ms)",

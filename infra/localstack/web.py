@@ -18,9 +18,9 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from infra.localstack import auth
 from infra.localstack.gateway import JSON, Response, error
@@ -48,6 +48,7 @@ LEARNERS_PATH = "/local/learners"
 TOKEN_PATH = "/local/token"  # noqa: S105 - a route, not a secret
 LOCAL_TOKEN_LIFETIME = 8 * 3600
 MAX_LEARNERS = 200
+ASSET_PATH = re.compile(r"^(?:/[A-Za-z0-9_.-]+)+$")
 USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
 
 
@@ -155,7 +156,8 @@ class WebClient:
         self._learners = learners
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response | None:
-        path = urlsplit(target).path or "/"
+        # The raw path: urlsplit would read "//x" as a host, and "//" must stay a 404 as in API Gateway.
+        path = target.split("?", 1)[0] or "/"
         if path == TOKEN_PATH:
             if method != "POST":
                 return self._not_allowed(method, path, "POST")
@@ -179,20 +181,20 @@ class WebClient:
 
     def _file(self, path: str) -> Path | None:
         """The file under the web root that `path` names, or None (never one outside the root)."""
+        if path == "/":
+            path = f"/{INDEX}"
         try:
             decoded = unquote(path, errors="strict")
         except UnicodeDecodeError:
             return None
-        if "\\" in decoded or "\x00" in decoded:
+        # Plain names only: no empty segment ("//"), no backslash, NUL or other oddity, no dot files.
+        if not ASSET_PATH.match(decoded):
             return None
-        parts = PurePosixPath(decoded).parts[1:]  # without the leading "/"
-        if any(part in ("..", ".") or part.startswith(".") for part in parts):
+        parts = decoded.split("/")[1:]
+        if any(part.startswith(".") for part in parts):
             return None
-        if not parts:
-            parts = (INDEX,)
-        candidate = self.root.joinpath(*parts)
         try:
-            resolved = candidate.resolve(strict=True)
+            resolved = self.root.joinpath(*parts).resolve(strict=True)
         except (OSError, RuntimeError):
             return None
         if not resolved.is_file() or not resolved.is_relative_to(self.root):

@@ -65,6 +65,9 @@ def test_every_asset_is_listed_once_with_a_type() -> None:
         "/js/%00app.js",
         "/js/%ff.js",
         "/js/",
+        "//",
+        "//index.html",
+        "/js//app.js",
         "/web/index.html",
     ],
 )
