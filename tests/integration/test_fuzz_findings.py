@@ -123,3 +123,18 @@ def test_json_nested_too_deeply_is_malformed_json(aws: Any, raw: str) -> None:
     _envelope(call("PUT", "/me", raw_body=raw), 400, "malformed_json")
     make_premium("nester")
     _envelope(call("POST", "/claims", user="nester", raw_body=raw), 400, "malformed_json")
+
+
+# Found: Powertools hands routes the path parameters still percent-encoded (it matches the raw path):
+# a 30-letter claim id of accented letters was a 422 for being over 64 characters (encoded), and
+# an admin setting the membership of "a b" set that of "a%20b".
+def test_path_parameters_are_percent_decoded(aws: Any) -> None:
+    reply = admin(
+        "PUT", "/admin/members/dr%20space/membership", body={"premium_until": "2099-01-01T00:00:00Z"}
+    )
+    assert reply.status == 200, reply
+    assert call("GET", "/me", user="dr space").body["membership"]["premium"] is True
+    assert call("GET", "/me", user="dr%20space").body["membership"]["premium"] is False
+    accented = "%C3%A9" * 30  # "é" * 30: 30 characters, 180 encoded
+    _envelope(call("GET", f"/claims/{accented}"), 404, "not_found")
+    _envelope(call("GET", f"/claims/{'%C3%A9' * 65}"), 422, "validation_error")
