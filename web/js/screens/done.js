@@ -57,6 +57,7 @@ export async function render(app, params) {
     title: "Certificate claimed",
     element,
     after: () => {
+      app.announce(`You claimed ${total} of ${label}.`);
       if (claim.status === "processing") watchClaim(api, claimId, show);
     },
   };

@@ -113,6 +113,7 @@ export async function render(app, params) {
 
   return {
     title: "Evaluation",
+    after: () => app.announce(`Credits claimed: ${total} of ${label}. Your certificate is being prepared.`),
     element: h(
       "section",
       { class: "narrow" },
