@@ -111,9 +111,8 @@ def test_a_claims_request_id_follows_it_from_the_api_to_the_certificate_worker(
 
     url = aws.queues["RenderQueue"]["url"]
     sqs = boto3.client("sqs", region_name="us-east-1")
-    messages = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], MaxNumberOfMessages=10)[
-        "Messages"
-    ]
+    received = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], MaxNumberOfMessages=10)
+    messages: list[dict[str, Any]] = [dict(m) for m in received["Messages"]]
     assert [m["MessageAttributes"]["correlation_id"]["StringValue"] for m in messages] == [request_id]
 
     result, context = run("CertificateWorkerFunction", sqs_event(aws.queues["RenderQueue"]["arn"], messages))
