@@ -114,6 +114,8 @@ def _validation_response(exc: RequestValidationError) -> Response:
     for problem in problems:
         loc = tuple(problem.get("loc") or ())
         reason = str(problem.get("msg") or problem.get("type") or "invalid")
+        # Our own validators raise ValueError("must be ..."); pydantic prefixes "Value error, ".
+        reason = reason.removeprefix("Value error, ")
         if problem.get("type") == "extra_forbidden":
             reason = "unknown field"
         details.append({"field": _field(loc), "reason": reason})
