@@ -165,6 +165,8 @@ def fuzz_schema(local_stack: LocalStackProcess, fuzz_world: FuzzWorld) -> Any:
 schema = schemathesis.pytest.from_fixture("fuzz_schema")
 
 
+# One pytest item runs every operation (as subtests): its time grows with CME_FUZZ_EXAMPLES.
+@pytest.mark.timeout(max(600, 6 * fuzz_examples()))
 @schema.parametrize()
 def test_every_operation_holds_under_fuzzing(case: Any, fuzz_world: FuzzWorld) -> None:
     token = fuzz_world.token_for(case.operation.path)
