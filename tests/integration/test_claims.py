@@ -84,6 +84,24 @@ def test_partial_parts_and_refusal_reasons(ledger: list[str]) -> None:
     assert audit(render_grace_minutes=NO_RENDERING) == []
 
 
+def test_the_amount_step_is_judged_before_availability(ledger: list[str]) -> None:
+    a = ledger[0]  # 1.5 credits
+    assert claim({"selections": [{"credit_id": a, "amount": 1.25}]}).status == 201
+    # 0.25 left: 0.3 is neither a step nor the remainder, a 422 that API.md orders before any 409.
+    step = claim({"selections": [{"credit_id": a, "amount": 0.3}]})
+    assert step.status == 422 and step.body["error"]["details"][0]["field"] == "selections[0].amount"
+    # A step that is more than is left is insufficient, at any size of number.
+    for amount in (0.5, 8e29):
+        over = claim({"selections": [{"credit_id": a, "amount": amount}]})
+        assert over.status == 409 and over.body["error"]["details"] == [
+            {"credit_id": a, "reason": "insufficient"}
+        ]
+    assert claim({"selections": [{"credit_id": a}]}).status == 201
+    # Fully claimed: the step is still judged first.
+    assert claim({"selections": [{"credit_id": a, "amount": 0.3}]}).status == 422
+    assert claim({"selections": [{"credit_id": a, "amount": 0.25}]}).error_code == "credits_unavailable"
+
+
 def test_type_not_offered_is_a_validation_error(ledger: list[str]) -> None:
     reply = claim({"credit_type": "ANCC_CNE", "selections": [{"credit_id": ledger[0]}]})
     assert reply.status == 422 and reply.error_code == "validation_error"

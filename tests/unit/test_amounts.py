@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from cme_ledger.domain.amounts import canonical_text, has_two_decimals_at_most
+from cme_ledger.domain.amounts import canonical_text, has_two_decimals_at_most, is_multiple_of_step
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,23 @@ def test_canonical_text_is_one_exact_short_text_per_value() -> None:
     big = Decimal("123456789012345678901234567890.12")
     assert canonical_text(big) != canonical_text(big + Decimal("0.01"))
     assert len(canonical_text(Decimal("1E+999999"))) < 20
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0.25", True),
+        ("1.5", True),
+        ("3", True),
+        ("0.3", False),
+        ("0.1", False),
+        ("1.05", False),
+        ("8.080841968785498e+29", True),
+        ("1E+999999", True),
+        ("123456789012345678901234567890.75", True),
+        ("123456789012345678901234567890.74", False),
+        ("NaN", False),
+    ],
+)
+def test_multiple_of_the_step_at_any_size(text: str, expected: bool) -> None:
+    assert is_multiple_of_step(Decimal(text)) is expected

@@ -47,8 +47,19 @@ def normalize(value: Decimal) -> Decimal:
 
 
 def is_valid_part(amount: Decimal, remaining: Decimal) -> bool:
-    """A part is a multiple of 0.25 or the whole remainder."""
-    return amount == remaining or amount % STEP == ZERO
+    """A part is a multiple of 0.25 or the whole remainder (judged exactly, for any size of number)."""
+    return amount == remaining or is_multiple_of_step(amount)
+
+
+def is_multiple_of_step(value: Decimal) -> bool:
+    """A multiple of 0.25, read exactly: Decimal's % raises past the context's 28 digits (8e+29 % 0.25)."""
+    if not value.is_finite():
+        return False
+    digits, exponent = _significant(value)
+    if exponent >= 0:
+        return True  # an integer
+    numerator = int("".join(map(str, digits)))
+    return (numerator * 4) % (10**-exponent) == 0
 
 
 def to_json_number(value: Decimal) -> Decimal:

@@ -147,14 +147,14 @@ def prepare(user_id: str, request: ClaimInput) -> Prepared:
                     {"field": f"selections[{index}].credit_id", "reason": f"course does not offer {t}"}
                 )
                 continue
-            reason = _unavailable_reason(selected, course, t, selection.amount, now)
-            if reason:
-                unavailable.append({"credit_id": selection.credit_id, "reason": reason})
-                continue
-            assert selected is not None
-            left = claimable(selected, course, now)[t]
-            amount = selection.amount if selection.amount is not None else left
-            if not is_valid_part(amount, left):
+            # The amount's step is judged against the stored credit before its availability: API.md
+            # puts that 422 before 409 credits_unavailable (0.3 of a credit with 0.25 left is a 422).
+            left = claimable(selected, course, now).get(t, ZERO) if selected is not None else ZERO
+            if (
+                selected is not None
+                and selection.amount is not None
+                and not is_valid_part(selection.amount, left)
+            ):
                 invalid.append(
                     {
                         "field": f"selections[{index}].amount",
@@ -162,7 +162,12 @@ def prepare(user_id: str, request: ClaimInput) -> Prepared:
                     }
                 )
                 continue
-            chosen.append((selected, amount))
+            reason = _unavailable_reason(selected, course, t, selection.amount, now)
+            if reason:
+                unavailable.append({"credit_id": selection.credit_id, "reason": reason})
+                continue
+            assert selected is not None
+            chosen.append((selected, selection.amount if selection.amount is not None else left))
         if invalid:
             raise InvalidInput("Some selections cannot be claimed as asked.", invalid)
         if unavailable:
