@@ -97,9 +97,12 @@ def test_the_amount_step_is_judged_before_availability(ledger: list[str]) -> Non
             {"credit_id": a, "reason": "insufficient"}
         ]
     assert claim({"selections": [{"credit_id": a}]}).status == 201
-    # Fully claimed: the step is still judged first.
-    assert claim({"selections": [{"credit_id": a, "amount": 0.3}]}).status == 422
-    assert claim({"selections": [{"credit_id": a, "amount": 0.25}]}).error_code == "credits_unavailable"
+    # Fully claimed: nothing is left to judge a step against, so whatever the amount it is "claimed".
+    for amount in (0.3, 0.25):
+        taken = claim({"selections": [{"credit_id": a, "amount": amount}]})
+        assert taken.status == 409 and taken.body["error"]["details"] == [
+            {"credit_id": a, "reason": "claimed"}
+        ]
 
 
 def test_type_not_offered_is_a_validation_error(ledger: list[str]) -> None:

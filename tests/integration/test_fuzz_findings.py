@@ -97,7 +97,15 @@ def test_a_huge_credit_amount_is_a_422(aws: Any, amount: str) -> None:
 
 @pytest.mark.parametrize("path", ["/claims", "/claims/preview"])
 @pytest.mark.parametrize(
-    "amount", ["8.080841968785498e+29", "1E+999999", "123456789012345678901234567890.25"]
+    "amount",
+    [
+        "8.080841968785498e+29",
+        "1E+999999",
+        "123456789012345678901234567890.25",
+        "7" * 200_000 + ".75",  # more digits than int() reads; once judged in quadratic time
+        "2" + "0" * 200_000 + ".0" + "0" * 200_000,
+    ],
+    ids=["8e29", "1e999999", "30-digits", "200k-digits", "400k-zeros"],
 )
 def test_a_huge_selected_amount_is_insufficient(aws: Any, path: str, amount: str) -> None:
     make_course("em")

@@ -54,8 +54,23 @@ def test_canonical_text_is_one_exact_short_text_per_value() -> None:
         ("1E+999999", True),
         ("123456789012345678901234567890.75", True),
         ("123456789012345678901234567890.74", False),
+        ("0.05", False),
+        ("0.5", True),
+        ("1E-999999", False),
         ("NaN", False),
     ],
 )
 def test_multiple_of_the_step_at_any_size(text: str, expected: bool) -> None:
     assert is_multiple_of_step(Decimal(text)) is expected
+
+
+def test_a_number_with_a_million_digits_is_judged_in_linear_time() -> None:
+    # A 10 MB body may hold one amount of a million digits; each check must stay a single pass.
+    # (Slicing off one trailing zero at a time took minutes here: a request past Lambda's timeout.)
+    huge = Decimal("1." + "0" * 1_000_000)
+    assert has_two_decimals_at_most(huge)
+    assert is_multiple_of_step(huge)
+    assert canonical_text(huge) == "1"
+    # More digits than int() takes from a string (4,300).
+    assert is_multiple_of_step(Decimal("7" * 1_000_000 + ".75"))
+    assert not is_multiple_of_step(Decimal("7" * 1_000_000 + ".76"))

@@ -147,14 +147,11 @@ def prepare(user_id: str, request: ClaimInput) -> Prepared:
                     {"field": f"selections[{index}].credit_id", "reason": f"course does not offer {t}"}
                 )
                 continue
-            # The amount's step is judged against the stored credit before its availability: API.md
-            # puts that 422 before 409 credits_unavailable (0.3 of a credit with 0.25 left is a 422).
+            # The amount's step is judged against what is left before whether it is enough: API.md puts
+            # that 422 before 409 credits_unavailable (0.3 of a credit with 0.25 left is a 422). A credit
+            # with nothing left (unknown, expired, claimed) has no remainder to judge: it is a 409.
             left = claimable(selected, course, now).get(t, ZERO) if selected is not None else ZERO
-            if (
-                selected is not None
-                and selection.amount is not None
-                and not is_valid_part(selection.amount, left)
-            ):
+            if left > ZERO and selection.amount is not None and not is_valid_part(selection.amount, left):
                 invalid.append(
                     {
                         "field": f"selections[{index}].amount",
