@@ -15,10 +15,7 @@ route, so the ratio is what the route's own work adds.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,6 +38,7 @@ for _path in (_ROOT / "layers" / "cme", _ROOT):
         sys.path.insert(0, str(_path))
 
 from infra.localstack import auth  # noqa: E402 - after the path setup above
+from infra.localstack.process import LocalStackProcess, start  # noqa: E402
 
 # Relative weights of each kind of request in the mix.
 MIX: dict[str, int] = {
@@ -177,8 +175,8 @@ def populate(base_url: str, learners: int, credits_each: int, run_id: str) -> li
                 }
             )
     by_user = {learner.user_id: learner for learner in people}
-    for start in range(0, len(items), 100):
-        batch = items[start : start + 100]
+    for first in range(0, len(items), 100):
+        batch = items[first : first + 100]
         answer = client.admin_call("POST", "/admin/credits", {"items": batch})
         for item, created in zip(batch, answer["items"], strict=True):
             by_user[item["user_id"]].unclaimed.append(created["credit_id"])
@@ -288,34 +286,8 @@ def claimed_and_claimable(base_url: str, learner: Learner) -> tuple[Decimal, Dec
     return claimed, Decimal(str(summary["total"]))
 
 
-def audit_stack(aws_endpoint: str) -> list[str]:
-    """The ledger audit (`cme audit`) against the stack whose moto server is at `aws_endpoint`."""
-    from infra.localstack.stack import ENV_FILE
-
-    env = {
-        **os.environ,
-        **json.loads(ENV_FILE.read_text(encoding="utf-8")),
-        "AWS_ENDPOINT_URL": aws_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "audit"],
-        cwd=_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if done.returncode == 0:
-        return []
-    return [line for line in done.stdout.splitlines() if line.strip()] or [done.stderr[-2000:]]
-
-
 def run_load(
-    base_url: str,
-    aws_endpoint: str,
+    stack: LocalStackProcess,
     *,
     learners: int = 50,
     requests_total: int = 1000,
@@ -323,6 +295,7 @@ def run_load(
     seed: int = 7,
 ) -> Result:
     run_id = uuid.uuid4().hex[:8]
+    base_url = stack.url
     people = populate(base_url, learners, credits_each, run_id)
     seconds, samples = drive(base_url, people, requests_total, seed)
     problems = [s.problem for s in samples if s.problem]
@@ -332,7 +305,7 @@ def run_load(
             problems.append(
                 f"{learner.user_id}: claimed {claimed} + claimable {claimable} != seeded {learner.seeded}"
             )
-    problems += [f"audit: {line}" for line in audit_stack(aws_endpoint)]
+    problems += [f"audit: {line}" for line in stack.audit()]
     return Result(learners, len(samples), seconds, samples, problems)
 
 
@@ -404,9 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.learners < 1 or args.requests < args.learners or args.credits < 1:
         parser.error("need at least 1 learner, 1 credit each and as many requests as learners")
     result = with_local_stack(
-        lambda url, endpoint: run_load(
-            url,
-            endpoint,
+        lambda stack: run_load(
+            stack,
             learners=args.learners,
             requests_total=args.requests,
             credits_each=args.credits,
@@ -417,16 +389,14 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if result.problems else 0
 
 
-def with_local_stack(body: Callable[[str, str], Result]) -> Result:
-    """Run `body(url, aws_endpoint)` against a fresh local stack without demo data or schedules."""
-    from infra.localstack.process import start
-
+def with_local_stack(body: Callable[[LocalStackProcess], Result]) -> Result:
+    """Run `body(stack)` against a fresh local stack without demo data or schedules."""
     with tempfile.TemporaryDirectory(prefix="cme-load-") as folder:
         stack = start(
             Path(folder) / "stack.log", args=("--no-seed", "--no-schedules", "--visibility-timeout", "2")
         )
         try:
-            return body(stack.url, stack.aws_endpoint)
+            return body(stack)
         finally:
             stack.stop()
 

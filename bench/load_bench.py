@@ -22,9 +22,7 @@ LEARNERS = 50
 
 def run() -> list[tuple[str, float, str]]:
     total = 500 if os.environ.get("BENCH_QUICK") else 2000
-    result = with_local_stack(
-        lambda url, endpoint: run_load(url, endpoint, learners=LEARNERS, requests_total=total)
-    )
+    result = with_local_stack(lambda stack: run_load(stack, learners=LEARNERS, requests_total=total))
     print_result(result, out=lambda line: print(line, file=sys.stderr))
     return report(result)
 

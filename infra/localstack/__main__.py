@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 
 from infra.localstack import auth
@@ -46,6 +47,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="SQS visibility timeout set on every queue, so failed messages come back in seconds (default 5)",
     )
     parser.add_argument("--no-schedules", action="store_true", help="do not run scheduled functions")
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=None,
+        help="where to write the resources `cme audit|sweep|...` act on (default .local/stack-env.json)",
+    )
     parser.add_argument("--log-level", default="INFO", help="level of the stack's own log (default INFO)")
     return parser.parse_args(argv)
 
@@ -109,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             visibility_timeout=args.visibility_timeout,
             schedule_scale=args.schedule_scale,
             schedules=not args.no_schedules,
+            env_file=args.env_file,
         )
     )
     try:

@@ -6,6 +6,7 @@ stack's output goes to a file (the caller's), so a failure can show its tail.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -37,6 +38,36 @@ class LocalStackProcess:
     log_path: Path
     process: subprocess.Popen[bytes]
     startup_seconds: float
+    env_file: Path
+
+    def cli(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """`cme <args>` (audit, sweep, ...) against this stack, whatever other stack runs on the machine."""
+        env = {
+            **os.environ,
+            **json.loads(self.env_file.read_text(encoding="utf-8")),
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+        return subprocess.run(  # noqa: S603 - our own module, no shell
+            [sys.executable, "-m", "infra.cli", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def audit(self) -> list[str]:
+        """The ledger audit's violations (empty: clean); raises when the audit itself could not run."""
+        done = self.cli("audit")
+        if "audit clean" in done.stdout and done.returncode == 0:
+            return []
+        found = [line for line in done.stdout.splitlines() if line.strip() and "violation(s)" not in line]
+        if done.returncode == 1 and found:
+            return found
+        raise RuntimeError(f"cme audit failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-3000:]}")
 
     def output(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -74,7 +105,17 @@ def start(
         **(env or {}),
     }
     environment.pop("AWS_ENDPOINT_URL", None)
-    command = [sys.executable, "-m", "infra.localstack", "--port", str(port), *args]
+    env_file = log_path.with_name(f"{log_path.stem}-env.json")
+    command = [
+        sys.executable,
+        "-m",
+        "infra.localstack",
+        "--port",
+        str(port),
+        "--env-file",
+        str(env_file),
+        *args,
+    ]
     started = time.monotonic()
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - our own module, no shell
@@ -97,4 +138,4 @@ def start(
     if not found:
         process.kill()
         raise RuntimeError(f"the local stack did not print its AWS endpoint:\n{text}")
-    return LocalStackProcess(url, found.group(1), log_path, process, elapsed)
+    return LocalStackProcess(url, found.group(1), log_path, process, elapsed, env_file)

@@ -40,6 +40,7 @@ class Options:
     schedule_scale: float = 1.0
     schedules: bool = True
     queues: bool = True
+    env_file: Path | None = None  # where `cme` finds this stack's resources (default ENV_FILE)
 
 
 def point_at_moto(endpoint_url: str) -> None:
@@ -71,7 +72,9 @@ class LocalStack:
         self.stop_event = threading.Event()
         self.runtime = Runtime()
         self.functions = tpl.functions()
-        self.web = WebClient(frame_sources=lambda: f"'self' {self.endpoint_url}".strip())
+        self.web = WebClient(
+            frame_sources=lambda: f"'self' {self.endpoint_url}".strip(), port=lambda: self.port
+        )
         self.gateway = Gateway(
             self.runtime, self.functions, cors=Cors.from_template(), fallback=self.web.handle
         )
@@ -113,7 +116,9 @@ class LocalStack:
         overrides = {k: os.environ[k] for k in USER_OVERRIDABLE if k in os.environ}
         os.environ.update(self.stack.shared_environment())
         os.environ.update(overrides)
-        write_env_file({**self.stack.shared_environment(), "AWS_ENDPOINT_URL": self.endpoint_url})
+        write_env_file(
+            {**self.stack.shared_environment(), "AWS_ENDPOINT_URL": self.endpoint_url}, self.options.env_file
+        )
         from cme_ledger.config import reset_settings
 
         reset_settings()
@@ -196,7 +201,8 @@ class LocalStack:
 ENV_FILE = Path(__file__).resolve().parents[2] / ".local" / "stack-env.json"
 
 
-def write_env_file(env: dict[str, str]) -> None:
+def write_env_file(env: dict[str, str], path: Path | None = None) -> None:
     """Where `cme audit|sweep|rerender|report` find the running stack's resources."""
-    ENV_FILE.parent.mkdir(exist_ok=True)
-    ENV_FILE.write_text(json.dumps(env, indent=2), encoding="utf-8")
+    path = path or ENV_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(env, indent=2), encoding="utf-8")

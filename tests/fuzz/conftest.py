@@ -10,8 +10,6 @@ and hypothesis (tests/fuzz/test_raw_requests.py); how many per operation is `CME
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -20,7 +18,7 @@ from typing import Any
 import pytest
 
 from infra.localstack import auth
-from tests.stack import ROOT, Api, LocalStackProcess, expect
+from tests.stack import Api, LocalStackProcess, expect
 
 # make test: a bounded run (about two minutes on two cores); make fuzz: CME_FUZZ_EXAMPLES=300.
 DEFAULT_EXAMPLES = 25
@@ -146,26 +144,3 @@ def fuzz_world(local_stack: LocalStackProcess) -> FuzzWorld:
         world.certificate_codes.extend(c["certificate_code"] for c in ready["certificates"])
     world.other_claim_ids.append(made[2]["claim_id"])
     return world
-
-
-def run_audit(local_stack: LocalStackProcess) -> subprocess.CompletedProcess[str]:
-    """`cme audit` against this session's stack (its resources named here, not by .local/stack-env.json,
-    which whichever stack started last on this machine has written)."""
-    env = {
-        **os.environ,
-        "TABLE_NAME": "cme-local-LedgerTable",
-        "BUCKET_NAME": "cme-local-certificatebucket",
-        "AWS_ENDPOINT_URL": local_stack.aws_endpoint,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "infra.cli", "audit"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )

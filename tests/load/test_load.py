@@ -18,9 +18,7 @@ REQUESTS = 500
 @pytest.mark.timeout(900)
 def test_fifty_learners_of_mixed_traffic_get_no_error_and_leave_the_ledger_consistent() -> None:
     result = with_local_stack(
-        lambda url, endpoint: run_load(
-            url, endpoint, learners=LEARNERS, requests_total=REQUESTS, credits_each=12
-        )
+        lambda stack: run_load(stack, learners=LEARNERS, requests_total=REQUESTS, credits_each=12)
     )
 
     # Every request answered with its documented success status; no connection was refused or reset;
