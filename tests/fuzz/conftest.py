@@ -17,22 +17,13 @@ from typing import Any
 
 import pytest
 
+from cme_ledger.domain.credit_types import CREDIT_TYPES
 from infra.localstack import auth
 from tests.stack import Api, LocalStackProcess, expect
 
 # make test: a bounded run (about two minutes on two cores); make fuzz: CME_FUZZ_EXAMPLES=300.
 DEFAULT_EXAMPLES = 25
-ALL_TYPES = [
-    "AMA_PRA_1",
-    "AAFP_PRESCRIBED",
-    "AAPA_1",
-    "ACEP",
-    "AAP",
-    "ANCC_CNE",
-    "ABP_MOC_2",
-    "ABIM_MOC",
-    "STATE",
-]
+ALL_TYPES = list(CREDIT_TYPES)  # a course offering every type reaches every type's code
 
 
 def fuzz_examples() -> int:
