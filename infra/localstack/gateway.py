@@ -27,6 +27,9 @@ log = logging.getLogger("cme.local.http")
 
 JSON = "application/json"
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+# The local stack's own routes (web.py's sign-in), not API routes: no CORS, not even a preflight, so
+# no other web site may read their answers.
+LOCAL_ONLY_PREFIX = "/local/"
 
 
 @dataclass
@@ -179,7 +182,8 @@ class Gateway:
         origin = merged.get("origin")
         if self.cors is None:
             return self._handle(method, target, merged, body, raw_target)
-        if method == "OPTIONS" and origin and "access-control-request-method" in merged:
+        local_only = urlsplit(raw_target or target).path.startswith(LOCAL_ONLY_PREFIX)
+        if method == "OPTIONS" and origin and "access-control-request-method" in merged and not local_only:
             # A CORS preflight: API Gateway answers it itself, for any path.
             return self.cors.preflight(
                 origin,
@@ -187,7 +191,8 @@ class Gateway:
                 merged.get("access-control-request-headers", ""),
             )
         response = self._handle(method, target, merged, body, raw_target)
-        response.headers.extend(self.cors.origin_header(origin))
+        if not local_only:
+            response.headers.extend(self.cors.origin_header(origin))
         return response
 
     def _handle(

@@ -49,6 +49,7 @@ TOKEN_PATH = "/local/token"  # noqa: S105 - a route, not a secret
 LOCAL_TOKEN_LIFETIME = 8 * 3600
 MAX_LEARNERS = 200
 ASSET_PATH = re.compile(r"^(?:/[A-Za-z0-9_.-]+)+$")
+LOCAL_HOST = re.compile(r"^(?:127\.0\.0\.1|localhost):([0-9]{1,5})$")
 USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
 
 
@@ -150,10 +151,19 @@ class WebClient:
         *,
         frame_sources: Callable[[], str] | None = None,
         learners: Callable[[], list[dict[str, Any]]] = list_learners,
+        port: Callable[[], int] | None = None,
     ) -> None:
         self.root = root.resolve()
         self._frame_sources = frame_sources or (lambda: "'self'")
         self._learners = learners
+        self._port = port  # the stack's HTTP port; None: any port (a WebClient without a server)
+
+    def local_host(self, host: str) -> bool:
+        """Whether `host` (a Host header) names this stack: 127.0.0.1 or localhost with its port."""
+        match = LOCAL_HOST.match(host)
+        if match is None:
+            return False
+        return self._port is None or int(match.group(1)) == self._port()
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response | None:
         # The raw path: urlsplit would read "//x" as a host, and "//" must stay a 404 as in API Gateway.
@@ -215,9 +225,11 @@ class WebClient:
     def _token(self, headers: dict[str, str], body: bytes) -> Response:
         # Only the page the stack itself serves may mint tokens: another site open in the same browser
         # must not be able to sign in to the local stack behind the learner's back.
+        # The Host must name the stack itself too: a page of another site whose name was rebound to
+        # 127.0.0.1 (DNS rebinding) is same-origin with itself, and sends its own name as Host.
         origin = headers.get("origin")
         host = headers.get("host", "")
-        if origin is not None and origin != f"http://{host}":
+        if not self.local_host(host) or (origin is not None and origin != f"http://{host}"):
             return error(403, "forbidden", "Local sign-in is only for the page this stack serves.")
         try:
             payload = json.loads(body or b"{}")

@@ -154,3 +154,74 @@ def test_requests_follow_no_redirects_for_assets(local_stack: LocalStackProcess)
     response = requests.get(f"{local_stack.url}/js/app.js", allow_redirects=False, timeout=10)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-cache"
+
+
+def raw_request(
+    url: str, method: str, path: str, headers: dict[str, str], body: bytes = b""
+) -> http.client.HTTPResponse:
+    """A request with exactly these headers (Host included), read to the end."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        response = connection.getresponse()
+        response.read()
+        return response
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example:{port}",  # a site whose name was rebound to 127.0.0.1 (DNS rebinding)
+        "evil.example",
+        "127.0.0.1",
+        "127.0.0.1:1",  # another port
+        "localhost:1",
+        "127.0.0.1.evil.example:{port}",
+        "",
+    ],
+)
+def test_local_token_needs_the_stack_as_host(local_stack: LocalStackProcess, host: str) -> None:
+    port = urlsplit(local_stack.url).port
+    sent = host.format(port=port)
+    body = b'{"user_id": "demo"}'
+    headers = {"Host": sent, "Content-Type": "application/json"}
+    assert raw_request(local_stack.url, "POST", "/local/token", headers, body).status == 403
+    # Same-origin for the rebound page too: the Host check alone refuses it.
+    with_origin = {**headers, "Origin": f"http://{sent}"}
+    assert raw_request(local_stack.url, "POST", "/local/token", with_origin, body).status == 403
+
+
+@pytest.mark.parametrize("name", ["127.0.0.1", "localhost"])
+def test_local_token_accepts_the_stack_by_address_or_name(local_stack: LocalStackProcess, name: str) -> None:
+    host = f"{name}:{urlsplit(local_stack.url).port}"
+    headers = {"Host": host, "Origin": f"http://{host}", "Content-Type": "application/json"}
+    response = raw_request(local_stack.url, "POST", "/local/token", headers, b'{"user_id": "demo"}')
+    assert response.status == 200
+
+
+def test_local_routes_answer_without_cors_headers(api: Api) -> None:
+    origin = {"Origin": "https://evil.example"}
+    answers = [
+        api.get("/local/learners", headers=origin),
+        api.post("/local/token", json={"user_id": "demo"}, headers=origin),
+        api.request(
+            "OPTIONS",
+            "/local/token",
+            headers={
+                **origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        ),
+    ]
+    for answer in answers:
+        assert not [h for h in answer.headers if h.lower().startswith("access-control-")], answer.headers
+    assert answers[0].status_code == 200 and answers[1].status_code == 403
+    # The API keeps its CORS (template.yaml allows any origin).
+    assert api.get("/health", headers=origin).headers["Access-Control-Allow-Origin"] == "*"
