@@ -5,7 +5,7 @@ const TIMEOUT_MS = 30_000;
 /** A refusal of the API (`status` and `code` from its envelope), or a network failure (status 0). */
 export class ApiError extends Error {
   constructor(status, code, message, details = []) {
-    super(message || code);
+    super(message || "");
     this.name = "ApiError";
     this.status = status;
     this.code = code;
@@ -82,14 +82,15 @@ export class Api {
       }
     }
     if (!response.ok) {
-      const envelope = payload && typeof payload === "object" ? payload.error : null;
-      const error = new ApiError(
-        response.status,
-        envelope?.code || `http_${response.status}`,
-        envelope?.message || response.statusText,
-        envelope?.details,
-      );
-      if (response.status === 401) this.onUnauthorized(error);
+      // Not every refusal has the API's envelope: in AWS the JWT authorizer answers 401 with
+      // {"message": "Unauthorized"}, API Gateway 429/413/5xx with its own bodies, and over HTTP/2
+      // statusText is empty. Any 401 means the session is over, whatever its body; an answer without
+      // the envelope gets a code of its status (`http_429`), for messages.js to word, never to show.
+      const envelope = payload && typeof payload === "object" && payload.error && typeof payload.error === "object" ? payload.error : null;
+      const status = response.status;
+      const code = status === 401 ? "unauthorized" : typeof envelope?.code === "string" && envelope.code ? envelope.code : `http_${status}`;
+      const error = new ApiError(status, code, typeof envelope?.message === "string" ? envelope.message : "", envelope?.details);
+      if (status === 401) this.onUnauthorized(error);
       throw error;
     }
     return payload;

@@ -33,7 +33,13 @@ let renderCount = 0;
 
 function parseHash(hash) {
   const [path, search = ""] = (hash || "").replace(/^#\/?/, "").split("?");
-  const [name, ...params] = path.split("/").filter(Boolean).map(decodeURIComponent);
+  let parts;
+  try {
+    parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  } catch {
+    parts = []; // a malformed escape (`#/done/%E0`): no such screen, so the default one
+  }
+  const [name, ...params] = parts;
   return { name: name || "", params, query: new URLSearchParams(search) };
 }
 

@@ -2,15 +2,19 @@
 
 const FIRST_POLL_MS = 1000;
 const MAX_POLL_MS = 10_000;
+// After this long still `processing`, polling stops and the learner is told to look in Claimed later.
+export const MAX_WAIT_MS = 3 * 60_000;
 
 /**
  * Polls GET /claims/{id} while its status is `processing`; calls onUpdate(claim) on each answer.
- * Returns a stop function. Polls back off from 1 s to 10 s, and stop when the page leaves.
+ * Returns a stop function. Polls back off from 1 s to 10 s, stop when the page leaves, and give up
+ * after MAX_WAIT_MS (`onGiveUp()` is called then).
  */
-export function watchClaim(api, claimId, onUpdate, onError) {
+export function watchClaim(api, claimId, onUpdate, onError, onGiveUp) {
   let delay = FIRST_POLL_MS;
   let stopped = false;
   let timer = null;
+  const started = Date.now();
   const tick = async () => {
     if (stopped) return;
     try {
@@ -22,6 +26,11 @@ export function watchClaim(api, claimId, onUpdate, onError) {
       if (stopped) return;
       onError?.(error);
       if (error.code === "unauthorized" || error.code === "not_found") return;
+    }
+    if (Date.now() - started >= MAX_WAIT_MS) {
+      stop();
+      onGiveUp?.();
+      return;
     }
     delay = Math.min(MAX_POLL_MS, Math.round(delay * 1.5));
     timer = setTimeout(tick, delay);

@@ -26,11 +26,22 @@ const EVALUATION_FIELDS = {
   comments: "Comments",
 };
 
-/** A detail's reason as a sentence ("Value error, must be 4 to 10 digits" -> "Must be 4 to 10 digits."). */
+/** A detail's reason as a sentence ("must be 4 to 10 digits" -> "Must be 4 to 10 digits."). */
 export function reasonText(reason) {
-  const text = String(reason || "").replace(/^value error,\s*/i, "").trim();
+  const text = String(reason || "").trim();
   if (!text) return "";
   return `${text[0].toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}`;
+}
+
+// A 422 on these fields of a claim means the credit changed after the list was loaded (part of it
+// claimed in another window, so the amount chosen is no longer a valid part of what is left; or its
+// course no longer offers the credit type): handled like credits taken meanwhile.
+const SELECTION_FIELD = /^selections\[\d+\]\.(amount|credit_id)$/;
+
+/** A refusal after which the selection must be looked at again on a freshly loaded list. */
+export function selectionChanged(error) {
+  if (!error || error.code !== "validation_error" || !Array.isArray(error.details)) return false;
+  return error.details.some((d) => SELECTION_FIELD.test(String(d?.field || "")));
 }
 
 function quoted(text) {
@@ -102,6 +113,25 @@ export function describe(error, context = {}) {
       };
     }
     case "validation_error": {
+      if (selectionChanged(error)) {
+        const items = details.map((d) => {
+          const match = /^selections\[(\d+)\]\.(\w+)$/.exec(String(d?.field || ""));
+          const chosen = match && context.selections ? context.selections[Number(match[1])] : null;
+          const topic = chosen && context.topics?.get(chosen.credit_id)?.topic;
+          const what = topic ? quoted(topic) : "One credit";
+          if (match?.[2] === "amount") return `${what} now has less credit left than you chose.`;
+          if (match?.[2] === "credit_id") return `${what} can no longer be claimed as this credit type.`;
+          return reasonText(d?.reason);
+        });
+        return {
+          title: "Some of these credits changed meanwhile",
+          text:
+            "Part of a credit may have been claimed in another window, so less is left than you chose. " +
+            "We have refreshed your list: check your selection and the amounts, then claim again. " +
+            "Nothing was claimed this time.",
+          items,
+        };
+      }
       const items = details.map((d) => {
         const name = fieldName(d.field, context);
         const why = reasonText(d.reason);
@@ -167,6 +197,19 @@ export function describe(error, context = {}) {
         items: [],
         retry: true,
       };
+    case "http_413":
+      return {
+        title: "That request was too large",
+        text: "Try again with fewer credits selected at a time.",
+        items: [],
+      };
+    case "http_429":
+      return {
+        title: "Too many requests just now",
+        text: "Please wait a moment, then try again. If you were claiming credit, it will not be claimed twice.",
+        items: [],
+        retry: true,
+      };
     default:
       if (error?.status >= 500) {
         return {
@@ -178,9 +221,10 @@ export function describe(error, context = {}) {
           retry: true,
         };
       }
+      // An answer without the API's envelope has no words of its own: its made-up code is never shown.
       return {
         title: "That did not work",
-        text: error?.message || "Please try again.",
+        text: (!String(code).startsWith("http_") && error?.message) || "Please try again.",
         items: [],
         retry: true,
       };

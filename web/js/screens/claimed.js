@@ -140,7 +140,15 @@ export async function render(app, _params, query) {
         }
       };
       show(claim);
-      if (claim.status === "processing") stops.push(watchClaim(api, claim.claim_id, show));
+      if (claim.status === "processing") {
+        const giveUp = () => {
+          clear(statusCell);
+          statusCell.append(
+            h("span", { class: "status status--processing", role: "status" }, "Still being prepared; check again later"),
+          );
+        };
+        stops.push(watchClaim(api, claim.claim_id, show, null, giveUp));
+      }
       body.append(row);
     }
   }

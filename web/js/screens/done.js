@@ -58,7 +58,13 @@ export async function render(app, params) {
     element,
     after: () => {
       app.announce(`You claimed ${total} of ${label}.`);
-      if (claim.status === "processing") watchClaim(api, claimId, show);
+      if (claim.status === "processing") {
+        watchClaim(api, claimId, show, null, () => {
+          statusLine.dataset.status = "waiting";
+          statusLine.textContent =
+            "Your certificate is still being prepared. Your credits are claimed: check Claimed later, where you can open it once it is ready.";
+        });
+      }
     },
   };
 }

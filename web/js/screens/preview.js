@@ -3,9 +3,12 @@
 import * as amounts from "../amounts.js";
 import { newIdempotencyKey } from "../api.js";
 import { h } from "../dom.js";
+import { selectionChanged } from "../messages.js";
 
 // Refusals after which the selection must be looked at again on the (refreshed) list of credits.
+// A 422 naming a selection's amount or credit is one too: the credit changed since the list was loaded.
 const BACK_TO_LIST = new Set(["credits_unavailable", "nothing_to_claim", "idempotency_key_mismatch"]);
+const backToList = (error) => BACK_TO_LIST.has(error.code) || selectionChanged(error);
 
 export async function render(app) {
   const { state, api } = app;
@@ -21,7 +24,7 @@ export async function render(app) {
     preview = await api.preview(pending.body);
   } catch (error) {
     if (error.code === "unauthorized") throw error;
-    if (BACK_TO_LIST.has(error.code)) {
+    if (backToList(error)) {
       state.flash = { error, context };
       app.navigate("#/credits", { replace: true });
       return null;
@@ -58,7 +61,7 @@ export async function render(app) {
       app.navigate(`#/evaluation/${encodeURIComponent(claim.claim_id)}`);
     } catch (error) {
       if (error.code === "unauthorized") return;
-      if (BACK_TO_LIST.has(error.code)) {
+      if (backToList(error)) {
         state.pending = null; // a new selection is a new claim attempt, with a new key
         state.flash = { error, context };
         app.navigate("#/credits");
