@@ -2,7 +2,7 @@
 
 Reads the stack's outputs, writes `config.json` (the HTTP API's URL, Cognito hosted UI domain, app
 client id, redirect URI = the distribution's URL), uploads every file of `web/` with its
-Content-Type and a short cache lifetime, deletes files no longer in `web/`, and invalidates the
+Content-Type and `Cache-Control: no-cache`, deletes files no longer in `web/`, and invalidates the
 distribution's cache. No build step: the files are uploaded as they are.
 """
 
@@ -26,9 +26,9 @@ REQUIRED_OUTPUTS = (
     "WebDistributionId",
     "AuthDomainUrl",
 )
-# index.html and config.json are revalidated on every load; the rest may be cached for five minutes.
-ALWAYS_FRESH = ("index.html", CONFIG_PATH.lstrip("/"))
-ASSET_CACHE = "public, max-age=300"
+# Every file is revalidated on every load (cheap: S3 and CloudFront answer 304 to a matching ETag).
+# The ES modules have fixed names (no build step, no hashes in names), so caching any of them for a
+# while would let a browser run old modules with new ones after a deploy.
 FRESH_CACHE = "no-cache"
 
 
@@ -73,7 +73,7 @@ def upload(s3: Any, bucket: str, config: dict[str, Any], root: Path = WEB_ROOT) 
             Key=key,
             Body=path.read_bytes(),
             ContentType=content_type,
-            CacheControl=FRESH_CACHE if key in ALWAYS_FRESH else ASSET_CACHE,
+            CacheControl=FRESH_CACHE,
         )
         keys.append(key)
     s3.put_object(

@@ -49,10 +49,13 @@ def test_the_web_client_is_an_optional_part_of_the_template() -> None:
         headers
     )
     client = resources["UserPoolClient"]["Properties"]
-    assert client["AllowedOAuthFlows"] == ["code"] and client["GenerateSecret"] is False
-    assert "WebClientEnabled" in repr(client["CallbackURLs"]) and "WebDistribution.DomainName" in repr(
-        client["CallbackURLs"]
-    )
+    assert client["GenerateSecret"] is False
+    # The hosted UI's code flow, back to the distribution only (no localhost in production).
+    assert repr(client["AllowedOAuthFlows"]) == "!If ['WebClientEnabled', ['code'], !Ref 'AWS::NoValue']"
+    for key in ("CallbackURLs", "LogoutURLs"):
+        urls = repr(client[key])
+        assert "WebClientEnabled" in urls and "WebDistribution.DomainName" in urls and "AWS::NoValue" in urls
+    assert "localhost" not in repr(client)
     outputs = template["Outputs"]
     assert {k for k in OUTPUTS if outputs.get(k, {}).get("Condition") == "WebClientEnabled"} == {
         "WebUrl",
@@ -86,5 +89,8 @@ def test_upload_puts_every_file_with_its_type_and_removes_stale_ones(aws: Any, t
     assert index["ContentType"] == "text/html; charset=utf-8" and index["CacheControl"] == "no-cache"
     script = s3.get_object(Bucket="cme-web", Key="js/app.js")
     assert script["ContentType"] == "text/javascript; charset=utf-8"
+    # Modules under fixed names: every file is revalidated (ETag), so old and new never mix.
+    for key in keys:
+        assert s3.get_object(Bucket="cme-web", Key=key)["CacheControl"] == "no-cache", key
     config = json.loads(s3.get_object(Bucket="cme-web", Key="config.json")["Body"].read())
     assert config["cognito"]["domain"] == OUTPUTS["AuthDomainUrl"]
