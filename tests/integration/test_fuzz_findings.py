@@ -146,3 +146,12 @@ def test_path_parameters_are_percent_decoded(aws: Any) -> None:
     accented = "%C3%A9" * 30  # "é" * 30: 30 characters, 180 encoded
     _envelope(call("GET", f"/claims/{accented}"), 404, "not_found")
     _envelope(call("GET", f"/claims/{'%C3%A9' * 65}"), 422, "validation_error")
+
+
+@pytest.mark.parametrize("value", ["0.5", "1.1819477921568434e-195", "0.0"])
+def test_a_number_is_never_taken_for_an_object(aws: Any, value: str) -> None:
+    # Powertools validates bodies with from_attributes: a decimal number became an empty BoardIds and
+    # PUT /me answered 200. Every nested object of a body must be a JSON object.
+    reply = call("PUT", "/me", user="numbers", raw_body=f'{{"display_name": "A", "board_ids": {value}}}')
+    error = _envelope(reply, 422, "validation_error")
+    assert error["details"] == [{"field": "board_ids", "reason": "must be a JSON object"}]

@@ -89,6 +89,15 @@ MonthDay = Annotated[
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # Powertools validates bodies with from_attributes, which would build a model whose fields all
+        # have defaults out of any object: {"board_ids": 0.5} became BoardIds(). Only JSON objects.
+        if not isinstance(data, dict | BaseModel):
+            raise ValueError("must be a JSON object")
+        return data
+
 
 # ----------------------------------------------------------------------------- profile
 
