@@ -56,6 +56,15 @@ def page_errors() -> PageErrors:
     return PageErrors()
 
 
+def _page_error(errors: PageErrors, exc: Any) -> None:
+    """An uncaught exception, with its stack; chromium's own pages (its PDF viewer, an extension that
+    runs inside the preview's frame) are not the client's code, so their errors are not the test's."""
+    stack = str(getattr(exc, "stack", "") or "")
+    if "chrome-extension://" in stack or "chrome://" in stack:
+        return
+    errors.append(f"pageerror: {exc}\n{stack}".rstrip())
+
+
 def _new_page(browser: Any, local_stack: LocalStackProcess, errors: PageErrors, **context_args: Any) -> Any:
     context = browser.new_context(
         base_url=local_stack.url,
@@ -66,7 +75,7 @@ def _new_page(browser: Any, local_stack: LocalStackProcess, errors: PageErrors, 
     )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    page.on("pageerror", lambda exc: _page_error(errors, exc))
 
     def console(message: Any) -> None:
         # Refusals the test provokes are logged by chromium as failed resources; those are expected.
