@@ -18,7 +18,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz.conftest import FuzzWorld, fuzz_examples
+from tests.fuzz.conftest import FuzzWorld, fuzz_examples, fuzz_seed
 from tests.fuzz.envelope import envelope_problems
 from tests.stack import LocalStackProcess
 
@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.fuzz]
 
 FUZZ = settings(
     max_examples=fuzz_examples(),
+    derandomize=fuzz_seed() is not None,  # make test: the same examples every run
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),

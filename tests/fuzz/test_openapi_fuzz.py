@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.fuzz.conftest import FuzzWorld, fuzz_examples
+from tests.fuzz.conftest import FuzzWorld, fuzz_examples, fuzz_seed
 from tests.fuzz.envelope import envelope_problems
 from tests.stack import LocalStackProcess
 
@@ -139,13 +139,16 @@ def _register_hooks(schema: Any, world: FuzzWorld) -> None:
 
 @pytest.fixture(scope="session")
 def fuzz_schema(local_stack: LocalStackProcess, fuzz_world: FuzzWorld) -> Any:
+    seed = fuzz_seed()
     config = schemathesis.Config.from_dict(
         {
             "base-url": local_stack.url,
+            **({"seed": seed} if seed is not None else {}),
             "suppress-health-check": ["all"],
             # The token is the test's (learner or admin); the authorizer's refusals are the matrix's.
             "generation": {
                 "max-examples": fuzz_examples(),
+                "deterministic": seed is not None,
                 "database": "none",
                 "with-security-parameters": False,
             },
