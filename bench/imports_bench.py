@@ -35,7 +35,11 @@ _DUMMY_ENV = {
     "POWERTOOLS_SERVICE_NAME": "cme-ledger",
     "POWERTOOLS_METRICS_NAMESPACE": "CmeLedger",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
-    "POWERTOOLS_TRACE_DISABLED": "true",
+    # As in Lambda (template.yaml: Tracing Active): the tracer is on, and the X-Ray SDK sees Lambda's
+    # variables, so it builds its Lambda sampler, not the daemon's (which makes an X-Ray client).
+    "AWS_LAMBDA_FUNCTION_NAME": "bench",
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+    "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
     "POWERTOOLS_LOGGER_LOG_EVENT": "false",
 }
 
@@ -64,7 +68,9 @@ def _env(code_uri: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "AWS_PROFILE")}
     env.update(_DUMMY_ENV)
     env["PYTHONPATH"] = os.pathsep.join([str(_ROOT / "layers" / "cme"), str(_ROOT), str(_ROOT / code_uri)])
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["LAMBDA_TASK_ROOT"] = str(_ROOT / code_uri)
+    for name in ("PYTHONDONTWRITEBYTECODE", "POWERTOOLS_TRACE_DISABLED"):
+        env.pop(name, None)
     return env
 
 

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger(service="cme-ledger")
-tracer = Tracer(service="cme-ledger")
+# Only botocore is patched (every AWS call is a subsegment): the code makes no other HTTP calls, and
+# patching every supported library would import requests and others at cold start for nothing.
+tracer = Tracer(service="cme-ledger", patch_modules=["botocore"])
 metrics = Metrics(namespace="CmeLedger", service="cme-ledger")
 
 # The SQS message attribute that carries the correlation id from the API to the worker.
