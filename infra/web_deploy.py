@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from infra.localstack.web import CONFIG_PATH, WEB_ROOT, web_assets
 
@@ -62,16 +63,39 @@ def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def with_connect_policy(index_html: bytes, config: dict[str, Any]) -> bytes:
+    """index.html with a CSP <meta> that lets it call this stack's API and hosted UI only.
+
+    CloudFront's header policy cannot name the API (a dependency cycle, see template.yaml), so it
+    allows any API of the region; browsers enforce every policy a page has, so this one narrows it.
+    """
+    sources = ["'self'", _origin(config["api_base_url"]), _origin(config["cognito"]["domain"])]
+    meta = f'<meta http-equiv="Content-Security-Policy" content="connect-src {" ".join(sources)}">'
+    text = index_html.decode("utf-8")
+    anchor = '<meta charset="utf-8">'
+    if anchor not in text:
+        raise DeployError(f"web/index.html has no {anchor} to put the connect-src policy after")
+    return text.replace(anchor, f"{anchor}\n  {meta}", 1).encode("utf-8")
+
+
 def upload(s3: Any, bucket: str, config: dict[str, Any], root: Path = WEB_ROOT) -> list[str]:
     """Put every asset and config.json into `bucket`; delete what is no longer in `root`. The keys put."""
     keys: list[str] = []
     for key, path, content_type in web_assets(root):
         if key == CONFIG_PATH.lstrip("/"):
             continue  # a local file of that name never replaces the stack's config
+        body = path.read_bytes()
+        if key == "index.html":
+            body = with_connect_policy(body, config)
         s3.put_object(
             Bucket=bucket,
             Key=key,
-            Body=path.read_bytes(),
+            Body=body,
             ContentType=content_type,
             CacheControl=FRESH_CACHE,
         )

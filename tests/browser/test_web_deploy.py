@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from infra import template as tpl
-from infra.web_deploy import DeployError, client_config, upload
+from infra.web_deploy import DeployError, _origin, client_config, upload
 
 OUTPUTS = {
     "ApiUrl": "https://abc123.execute-api.us-east-1.amazonaws.com",
@@ -94,3 +94,8 @@ def test_upload_puts_every_file_with_its_type_and_removes_stale_ones(aws: Any, t
         assert s3.get_object(Bucket="cme-web", Key=key)["CacheControl"] == "no-cache", key
     config = json.loads(s3.get_object(Bucket="cme-web", Key="config.json")["Body"].read())
     assert config["cognito"]["domain"] == OUTPUTS["AuthDomainUrl"]
+    # The uploaded page may call this stack's API and hosted UI only (CloudFront allows the region's).
+    page = index["Body"].read().decode()
+    api, auth = _origin(OUTPUTS["ApiUrl"]), _origin(OUTPUTS["AuthDomainUrl"])
+    assert f'<meta http-equiv="Content-Security-Policy" content="connect-src \'self\' {api} {auth}">' in page
+    assert page.count("Content-Security-Policy") == 1
