@@ -181,7 +181,7 @@ def list_credits(
 
 def credit_summary(user_id: str, credit_type: str | None) -> dict[str, Any]:
     """What the caller can claim now for one type, by course in title order."""
-    credit_type = credit_type or DEFAULT_CREDIT_TYPE
+    credit_type = DEFAULT_CREDIT_TYPE if credit_type is None else credit_type  # "" is an unknown type
     check_credit_type(credit_type)
     now = clock.now()
     courses = courses_by_id()

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from pydantic import WithJsonSchema
 
 from cme_ledger.api import cursor as cursors
 from cme_ledger.api import responses as r
@@ -14,6 +15,12 @@ from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.common import Cursor, Limit, page, refusals
 from cme_ledger.api.schemas import ProfileUpdate
 from cme_ledger.domain import catalog, credits, profiles
+from cme_ledger.domain.credit_types import CREDIT_TYPES
+
+# Documented as the enum it is; an unknown code is still judged by the domain (422, field credit_type).
+CreditTypeQuery = Annotated[
+    Annotated[str, WithJsonSchema({"type": "string", "enum": list(CREDIT_TYPES)})] | None, Query()
+]
 
 router = Router()
 AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -95,7 +102,7 @@ def get_courses():
     responses={**answer(200, r.page(r.CREDIT), "One page of credits"), **refusals(401, 422)},
 )
 def list_credits(
-    credit_type: Annotated[str | None, Query()] = None,
+    credit_type: CreditTypeQuery = None,
     course_id: Annotated[str | None, Query()] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -113,6 +120,6 @@ def list_credits(
     security=AUTH,
     responses={**answer(200, r.CREDIT_SUMMARY, "Claimable now, by course"), **refusals(401, 422)},
 )
-def credits_summary(credit_type: Annotated[str | None, Query()] = None):
+def credits_summary(credit_type: CreditTypeQuery = None):
     identity = current_identity(router)
     return ok(credits.credit_summary(identity.user_id, credit_type))
