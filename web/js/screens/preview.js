@@ -95,18 +95,6 @@ export async function render(app) {
         " to change how your name and degree print.",
       ),
     ),
-    h(
-      "div",
-      { class: "preview-frame" },
-      h("iframe", { src: preview.preview_url, title: frameTitle, id: "preview-pdf", loading: "eager" }),
-      h(
-        "p",
-        { class: "muted" },
-        "Cannot see the preview? ",
-        h("a", { href: preview.preview_url, target: "_blank", rel: "noopener noreferrer" }, "Open the preview PDF"),
-        ".",
-      ),
-    ),
     h("h2", {}, "What will be claimed"),
     preview.certificates.map((certificate) =>
       h(
@@ -121,7 +109,21 @@ export async function render(app) {
       ),
     ),
     status,
+    // The actions come before the embedded PDF: keyboard users reach Generate without tabbing
+    // through the PDF viewer's own controls, and a phone shows them without scrolling past the PDF.
     h("div", { class: "actions" }, cancel, generate),
+    h(
+      "div",
+      { class: "preview-frame" },
+      h("iframe", { src: preview.preview_url, title: frameTitle, id: "preview-pdf", loading: "eager" }),
+      h(
+        "p",
+        { class: "muted" },
+        "Cannot see the preview? ",
+        h("a", { href: preview.preview_url, target: "_blank", rel: "noopener noreferrer" }, "Open the preview PDF"),
+        ".",
+      ),
+    ),
   );
   return { title: "Preview", element: section };
 }
