@@ -9,20 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from cme_ledger.batch import process_sqs_batch
 from cme_ledger.domain import certificates
-from cme_ledger.observability import correlate_invocation, correlate_message, logger, metrics, tracer
-
-# Report failures even when every record fails, rather than raising: the response says which.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+from cme_ledger.observability import logger, metrics, tracer
 
 
 @tracer.capture_method
 def render_record(record: SQSRecord) -> None:
-    correlate_message(record)
     target = certificates.render_target(record.body)
     if target is None:
         logger.error("malformed render message dropped", extra={"message_id": record.message_id})
@@ -37,9 +33,4 @@ def render_record(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    correlate_invocation(context)
-    return dict(
-        process_partial_response(
-            event=event, record_handler=render_record, processor=processor, context=context
-        )
-    )
+    return process_sqs_batch(event, context, render_record)
