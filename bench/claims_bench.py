@@ -25,18 +25,12 @@ for _path in (_ROOT / "layers" / "cme", _ROOT):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+from bench.backend import moto_stack, offline  # noqa: E402 - after the path setup above
+
 SIZES = (100, 1_000, 5_000)
 QUICK_SIZES = (100, 1_000)
 LEARNER = "bench-learner"
 _WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
-_ENV = {
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-    "POWERTOOLS_METRICS_NAMESPACE": "CmeLedger",
-}
 
 
 def least_requests(n: int) -> int:
@@ -45,12 +39,9 @@ def least_requests(n: int) -> int:
 
 def _one(n: int) -> dict[str, Any]:
     from botocore.client import BaseClient
-    from moto import mock_aws
 
-    from cme_ledger.config import reset_settings
     from cme_ledger.store.db import client
     from infra import moto_patches
-    from infra.provision import provision
     from tests.support import call, make_course, make_premium, seed_credits
 
     moto_patches.apply()
@@ -65,27 +56,20 @@ def _one(n: int) -> dict[str, Any]:
     def hook(model: Any, **kwargs: Any) -> None:
         hooked[model.name] += 1
 
-    with mock_aws():
-        stack = provision(prefix="bench")
-        # Benchmarks print their figures, not one log line per request.
-        os.environ.update({**stack.shared_environment(), "POWERTOOLS_LOG_LEVEL": "WARNING"})
-        reset_settings()
+    with moto_stack():
+        make_course()
+        make_premium(LEARNER)
+        seed_credits(LEARNER, "em", n)
+        dynamodb = client()
+        dynamodb.meta.events.register("before-call.dynamodb", hook)
+        setattr(BaseClient, "_make_api_call", counting)  # noqa: B010
+        began = time.perf_counter()
         try:
-            make_course()
-            make_premium(LEARNER)
-            seed_credits(LEARNER, "em", n)
-            dynamodb = client()
-            dynamodb.meta.events.register("before-call.dynamodb", hook)
-            setattr(BaseClient, "_make_api_call", counting)  # noqa: B010
-            began = time.perf_counter()
-            try:
-                reply = call("POST", "/claims", user=LEARNER, body={"all": True})
-            finally:
-                seconds = time.perf_counter() - began
-                setattr(BaseClient, "_make_api_call", original)  # noqa: B010
-                dynamodb.meta.events.unregister("before-call.dynamodb", hook)
+            reply = call("POST", "/claims", user=LEARNER, body={"all": True})
         finally:
-            reset_settings()
+            seconds = time.perf_counter() - began
+            setattr(BaseClient, "_make_api_call", original)  # noqa: B010
+            dynamodb.meta.events.unregister("before-call.dynamodb", hook)
     if reply.status != 201:
         raise RuntimeError(f"POST /claims for {n} credits answered {reply.status}: {str(reply.body)[:300]}")
     dynamo = {op: c for (service, op), c in calls.items() if service == "dynamodb"}
@@ -101,9 +85,7 @@ def _one(n: int) -> dict[str, Any]:
 
 
 def run() -> list[tuple[str, float, str]]:
-    os.environ.update({k: v for k, v in _ENV.items() if k not in os.environ})
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        os.environ.pop(var, None)
+    offline()
     sizes = QUICK_SIZES if os.environ.get("BENCH_QUICK") == "1" else SIZES
     rows: list[tuple[str, float, str]] = []
     for n in sizes:

@@ -8,7 +8,6 @@ the same index partitions). `run()` returns rows (figure, measured value, goal);
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,17 +20,12 @@ for _path in (_ROOT / "layers" / "cme", _ROOT):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+from bench.backend import moto_stack, offline  # noqa: E402 - after the path setup above
+
 DUE = 500
 SIZES = (10_000, 50_000)
 RECORDED = datetime(2026, 1, 1, 6, 0, tzinfo=UTC)
 SWEEP_AT = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-_ENV = {
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-}
 
 
 def _credit_items(total: int) -> list[dict[str, Any]]:
@@ -73,20 +67,13 @@ def _load(items: list[dict[str, Any]]) -> None:
 
 
 def _one(total: int) -> dict[str, float]:
-    from moto import mock_aws
 
     from cme_ledger import clock
-    from cme_ledger.config import reset_settings
     from cme_ledger.domain import expiry
     from cme_ledger.store import db, repo
     from cme_ledger.store.models import Course
-    from infra.provision import provision
 
-    with mock_aws():
-        stack = provision(prefix="bench")
-        # Benchmarks print their figures, not one log line per request.
-        os.environ.update({**stack.shared_environment(), "POWERTOOLS_LOG_LEVEL": "WARNING"})
-        reset_settings()
+    with moto_stack():
         repo.save_course(
             Course(
                 course_id="em",
@@ -111,7 +98,6 @@ def _one(total: int) -> dict[str, float]:
         sweep_seconds = time.perf_counter() - began
         again = expiry.sweep(SWEEP_AT)
         db.client().meta.events.unregister("before-call.dynamodb", count)
-    reset_settings()
     return {
         "expired": stats.expired,
         "read": stats.credits_read,
@@ -125,9 +111,7 @@ def _one(total: int) -> dict[str, float]:
 
 
 def run() -> list[tuple[str, float, str]]:
-    os.environ.update({k: v for k, v in _ENV.items() if k not in os.environ})
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        os.environ.pop(var, None)
+    offline()
     rows: list[tuple[str, float, str]] = []
     for total in SIZES:
         r = _one(total)
