@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
@@ -159,8 +160,29 @@ def functions(template: dict[str, Any] | None = None) -> dict[str, Function]:
     return found
 
 
+def route_order(route: Route) -> tuple[int, int, str]:
+    """The order API Gateway tries routes in: literal segments win over parameters, then longer paths."""
+    segments = route.path.strip("/").split("/")
+    return (sum(1 for s in segments if s.startswith("{")), -len(segments), route.path)
+
+
 def routes(template: dict[str, Any] | None = None) -> list[Route]:
-    return [r for f in functions(template).values() for r in f.routes]
+    """Every route of the template, in `route_order`."""
+    return sorted((r for f in functions(template).values() for r in f.routes), key=route_order)
+
+
+def select(method: str, path: str, candidates: list[Route]) -> tuple[Route, dict[str, str]] | list[str]:
+    """The route of `candidates` (in `route_order`) that takes the request, with its decoded path
+    parameters; or, when none does, the methods the path has (empty: no such path)."""
+    methods: list[str] = []
+    for route in candidates:
+        params = route.match(path)
+        if params is None:
+            continue
+        if route.method in (method, "ANY"):
+            return route, {k: unquote(v, errors="replace") for k, v in params.items()}
+        methods.append(route.method)
+    return sorted(set(methods))
 
 
 def resolve_environment(env: dict[str, Any], lookup: Callable[[_Tag], str]) -> dict[str, str]:

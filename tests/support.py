@@ -47,12 +47,10 @@ def call(
     headers: dict[str, str] | None = None,
 ) -> Reply:
     """Route as API Gateway would (by the template), then invoke the real handler."""
-    for route in tpl.routes():
-        params = route.match(path)
-        if route.method == method and params is not None:
-            break
-    else:
+    found = tpl.select(method, path, tpl.routes())
+    if isinstance(found, list):
         raise AssertionError(f"no route {method} {path} in template.yaml")
+    route, params = found
     function = tpl.functions()[route.function]
     text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
     hdrs = {"content-type": "application/json", **(headers or {})}

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from infra import template as tpl
 from infra.events import http_event
@@ -121,13 +121,6 @@ class Cors:
 Fallback = Callable[[str, str, dict[str, str], bytes], "Response | None"]
 
 
-def _specificity(route: tpl.Route) -> tuple[int, int]:
-    """Literal segments win over parameters, as API Gateway selects routes."""
-    segments = route.path.strip("/").split("/")
-    params = sum(1 for s in segments if s.startswith("{"))
-    return (params, -len(segments))
-
-
 class Gateway:
     def __init__(
         self,
@@ -143,9 +136,7 @@ class Gateway:
         # Asked only about paths no route has (the web client's files and local-only routes: web.py).
         self.fallback = fallback
         self.functions = functions if functions is not None else tpl.functions()
-        self.routes = sorted(
-            (r for f in self.functions.values() for r in f.routes), key=lambda r: (_specificity(r), r.path)
-        )
+        self.routes = sorted((r for f in self.functions.values() for r in f.routes), key=tpl.route_order)
         self.cors = cors
         self.issuer = issuer
         self.audience = audience
@@ -154,15 +145,7 @@ class Gateway:
 
     def select(self, method: str, path: str) -> tuple[tpl.Route, dict[str, str]] | list[str]:
         """The route and its path parameters, or the methods the path has (empty: no such path)."""
-        methods: list[str] = []
-        for route in self.routes:
-            params = route.match(path)
-            if params is None:
-                continue
-            if route.method in (method, "ANY"):
-                return route, {k: unquote(v, errors="replace") for k, v in params.items()}
-            methods.append(route.method)
-        return sorted(set(methods))
+        return tpl.select(method, path, self.routes)
 
     def handle(
         self,
