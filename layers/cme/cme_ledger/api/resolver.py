@@ -200,14 +200,14 @@ def resolve(
 ) -> dict[str, Any]:
     """The answer to one API request, and one log line about it (correlated by the request id)."""
     began = time.perf_counter()
-    answer = _answer(app, event, context, admin_only=admin_only)
+    identity = identity_of(event)
+    answer = _answer(app, event, context, identity, admin_only=admin_only)
     status = int(answer.get("statusCode") or 0)
     about: dict[str, Any] = {
         "route": event.get("routeKey"),
         "status": status,
         "duration_ms": round((time.perf_counter() - began) * 1000, 1),
     }
-    identity = identity_of(event)
     if identity is not None:
         about["user_id"] = identity.user_id
     if status >= 400:
@@ -225,12 +225,16 @@ def _error_code(answer: dict[str, Any]) -> str | None:
 
 
 def _answer(
-    app: APIGatewayHttpResolver, event: dict[str, Any], context: Any, *, admin_only: bool = False
+    app: APIGatewayHttpResolver,
+    event: dict[str, Any],
+    context: Any,
+    identity: Identity | None,
+    *,
+    admin_only: bool = False,
 ) -> dict[str, Any]:
     """Authenticate and authorize before validation, as API.md orders refusals: 401, 403, then 400/422."""
     route_key = str(event.get("routeKey") or "")
     if route_key not in PUBLIC_ROUTES:
-        identity = identity_of(event)
         if identity is None:
             return _raw_error(401, Unauthorized.code, Unauthorized.message)
         if admin_only and not identity.is_admin:
