@@ -84,15 +84,14 @@ def admin(method: str, path: str, **kwargs: Any) -> Reply:
 def make_course(
     course_id: str = "em", title: str = "Emergency Medicine", types: list[str] | None = None
 ) -> None:
-    reply = admin(
-        "PUT",
-        f"/admin/courses/{course_id}",
-        body={
-            "title": title,
-            "provider": "CME Ledger Academy",
-            "credit_types": types or ["AMA_PRA_1", "ACEP"],
-        },
-    )
+    body: dict[str, Any] = {
+        "title": title,
+        "provider": "CME Ledger Academy",
+        "credit_types": types or ["AMA_PRA_1", "ACEP"],
+    }
+    if "ABP_MOC_2" in body["credit_types"]:
+        body["pars_activity_id"] = f"PARS-{course_id}"
+    reply = admin("PUT", f"/admin/courses/{course_id}", body=body)
     assert reply.status == 200, reply
 
 

@@ -160,7 +160,8 @@ class Gateway:
         pairs = list(headers.items()) if isinstance(headers, dict) else list(headers)
         merged: dict[str, str] = {}
         for name, value in pairs:
-            key = name.lower()
+            # API Gateway trims the whitespace around a header's value (`Idempotency-Key: " k5 "` is k5).
+            key, value = name.lower(), value.strip(" \t")
             merged[key] = f"{merged[key]},{value}" if key in merged else value
         origin = merged.get("origin")
         if self.cors is None:

@@ -179,6 +179,8 @@ class Learners:
                 "provider": "Browser Test Academy",
                 "credit_types": list(credit_types),
             }
+            if "ABP_MOC_2" in credit_types:
+                body["pars_activity_id"] = f"PARS-{tag}-{i}"
             expect(self.api.put(f"/admin/courses/{course_id}", json=body, **ADMIN), 200)
             learner.courses[course_id] = body["title"]
         course_ids = list(learner.courses)

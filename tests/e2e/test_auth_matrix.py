@@ -228,6 +228,17 @@ REFUSED_CREDENTIALS: dict[str, Callable[[], str | None]] = {
 }
 
 
+# Validly signed tokens whose groups only look like admin: API Gateway flattens array claims to
+# "[a b]", and group names are compared whole, so none of these is the admin group.
+LOOKALIKE_GROUPS: dict[str, Any] = {
+    'groups ["[admin]"]': ["[admin]"],
+    'groups ["staff admin"]': ["staff admin"],
+    'groups "notadmin,admin"': "notadmin,admin",
+    'groups "[admin]" (a string)': "[admin]",
+    'groups ["administrators"]': ["administrators"],
+}
+
+
 # ---------------------------------------------------------------------- the cells
 
 
@@ -257,6 +268,7 @@ def _cells() -> list[Cell]:
             cells.append(Cell(route, "no token, malformed body", 401, "unauthorized"))
     for route in ADMIN:
         cells.append(Cell(route, "learner token", 403, "forbidden"))
+        cells.extend(Cell(route, case, 403, "forbidden") for case in LOOKALIKE_GROUPS)
         if route.route_key in BODY_ROUTES:
             cells.append(Cell(route, "learner token, malformed body", 403, "forbidden"))
         cells.append(Cell(route, "admin token", SUCCESS.get(route.route_key, 200)))
@@ -283,6 +295,10 @@ def _call(api: Api, cell: Cell, world: World) -> Any:
         value = REFUSED_CREDENTIALS[case]()
         if value is not None:
             headers["Authorization"] = value
+    elif case in LOOKALIKE_GROUPS:
+        headers["Authorization"] = "Bearer " + _signed(
+            _claims(world.a, **{"cognito:groups": LOOKALIKE_GROUPS[case]})
+        )
     elif case == "no token, malformed body":
         raw = b'{"not": json'
     elif case in ("learner token", "learner token, malformed body", "learner A on B's claim"):

@@ -7,7 +7,16 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-_decode = partial(json.loads, parse_float=Decimal)
+# Python refuses int() of more than 4,300 digits (a ValueError json.loads does not turn into a
+# JSONDecodeError): such a literal is read as the Decimal it is, and the fields' own limits refuse it.
+_INT_DIGITS = 4300
+
+
+def _int(text: str) -> int | Decimal:
+    return int(text) if len(text.lstrip("-")) <= _INT_DIGITS else Decimal(text)
+
+
+_decode = partial(json.loads, parse_float=Decimal, parse_int=_int)
 
 
 def loads(text: str | bytes) -> Any:

@@ -42,13 +42,46 @@ def _claims(event: dict[str, Any]) -> dict[str, Any]:
     return claims if isinstance(claims, dict) else {}
 
 
-def _groups(raw: Any) -> frozenset[str]:
-    # API Gateway passes array claims as a string such as "[admin staff]".
+def _groups(raw: Any, token_groups: Any) -> frozenset[str]:
+    """The caller's groups, compared as whole names.
+
+    API Gateway's JWT authorizer hands array claims to the function flattened into one string,
+    "[admin staff]": a group named "staff admin" or "[admin]" cannot be told from others in it. The
+    token the authorizer verified is in the Authorization header, with the array intact: when its
+    groups flatten to exactly the claim received, they are the groups. A claim that is a plain string
+    in the token ("notadmin,admin") is one group of that exact name.
+    """
     if isinstance(raw, list):
         return frozenset(str(g) for g in raw)
-    if isinstance(raw, str):
-        return frozenset(g for g in re.split(r"[\s,\[\]\"]+", raw) if g)
-    return frozenset()
+    if not isinstance(raw, str):
+        return frozenset()
+    exact = isinstance(token_groups, list) and all(isinstance(g, str) for g in token_groups)
+    if exact and "[" + " ".join(token_groups) + "]" == raw:
+        return frozenset(token_groups)
+    if isinstance(token_groups, str) and token_groups == raw:
+        return frozenset({raw})
+    if raw.startswith("[") and raw.endswith("]"):
+        return frozenset(g for g in raw[1:-1].split(" ") if g)
+    return frozenset({raw}) if raw else frozenset()
+
+
+def _token_claims(event: dict[str, Any]) -> dict[str, Any]:
+    """The payload of the bearer token, which the JWT authorizer verified before invoking us.
+
+    Read only to recover the exact shape of claims the authorizer flattened (never to authenticate:
+    the caller is who the authorizer's claims say, and the token must name the same `sub`).
+    """
+    headers = event.get("headers") or {}
+    value = next((str(v) for k, v in headers.items() if k.lower() == "authorization"), "")
+    token = value.split(" ", 1)[1].strip() if value.lower().startswith("bearer ") else value.strip()
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
 
 
 def identity_of(event: dict[str, Any]) -> Identity | None:
@@ -57,7 +90,11 @@ def identity_of(event: dict[str, Any]) -> Identity | None:
     if not isinstance(sub, str) or not sub:
         return None
     name = claims.get("name")
-    return Identity(sub, name if isinstance(name, str) else "", _groups(claims.get("cognito:groups")))
+    token = _token_claims(event) if "cognito:groups" in claims else {}
+    token_groups = token.get("cognito:groups") if token.get("sub") == sub else None
+    return Identity(
+        sub, name if isinstance(name, str) else "", _groups(claims.get("cognito:groups"), token_groups)
+    )
 
 
 def current_identity(app: APIGatewayHttpResolver | Router) -> Identity:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -22,6 +23,41 @@ from pydantic import (
 from cme_ledger.domain.amounts import canonical_text, has_two_decimals_at_most
 from cme_ledger.domain.calendar import is_valid_month_day
 from cme_ledger.domain.credit_types import CREDIT_TYPES, DEFAULT_CREDIT_TYPE
+
+# What a person reads (names, titles, topics, ids printed on certificates and reports) is one line of
+# visible text: control characters (NUL, line breaks, C1), lone surrogates and the bidi embedding,
+# override and isolate controls (U+202A-U+202E, U+2066-U+2069), with which "Dr. \u202eevE" shows as
+# another name, are refused. Free text (evaluation comments) may also hold line breaks and tabs.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_MULTILINE_ALLOWED = frozenset("\n\r\t")
+
+
+def _refused_character(value: str, allowed: frozenset[str] = frozenset()) -> str | None:
+    for ch in value:
+        if ch in allowed:
+            continue
+        if ch in _BIDI_CONTROLS or unicodedata.category(ch) in _REFUSED_CATEGORIES:
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def _one_line(value: str) -> str:
+    bad = _refused_character(value)
+    if bad is not None:
+        raise ValueError(f"must not contain control or bidi override characters ({bad})")
+    return value
+
+
+def _free_text(value: str) -> str:
+    bad = _refused_character(value, _MULTILINE_ALLOWED)
+    if bad is not None:
+        raise ValueError(f"must not contain control or bidi override characters ({bad})")
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_one_line)]
+FreeText = Annotated[StrictStr, AfterValidator(_free_text)]
 
 
 def _json_number(value: Any) -> Any:
@@ -109,14 +145,14 @@ class BoardIds(Strict):
         ]
         | None
     ) = None
-    ABIM: Annotated[StrictStr, Field(min_length=1, max_length=40)] | None = None
+    ABIM: Annotated[Text, Field(min_length=1, max_length=40)] | None = None
 
 
 class ProfileUpdate(Strict):
-    display_name: Annotated[StrictStr, Field(min_length=1, max_length=120)]
-    degree: Annotated[StrictStr, Field(max_length=40)] | None = None
-    first_name: Annotated[StrictStr, Field(max_length=60)] | None = None
-    last_name: Annotated[StrictStr, Field(max_length=60)] | None = None
+    display_name: Annotated[Text, Field(min_length=1, max_length=120)]
+    degree: Annotated[Text, Field(max_length=40)] | None = None
+    first_name: Annotated[Text, Field(max_length=60)] | None = None
+    last_name: Annotated[Text, Field(max_length=60)] | None = None
     board_ids: BoardIds | None = None
     birth_month_day: MonthDay | None = None
 
@@ -138,20 +174,20 @@ class ProfileUpdate(Strict):
 
 
 class CoursePut(Strict):
-    title: Annotated[StrictStr, Field(min_length=1, max_length=300)]
-    provider: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    title: Annotated[Text, Field(min_length=1, max_length=300)]
+    provider: Annotated[Text, Field(min_length=1, max_length=200)]
     credit_types: Annotated[list[CreditTypeCode], Field(min_length=1, max_length=9)]
     claim_window_years: Annotated[StrictInt, Field(ge=1, le=10)] | None = None
-    pars_activity_id: Annotated[StrictStr, Field(min_length=1, max_length=64)] | None = None
+    pars_activity_id: Annotated[Text, Field(min_length=1, max_length=64)] | None = None
 
 
 class CreditItem(Strict):
-    user_id: Annotated[StrictStr, Field(min_length=1, max_length=128)]
+    user_id: Annotated[Text, Field(min_length=1, max_length=128)]
     course_id: Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-    topic: Annotated[StrictStr, Field(min_length=1, max_length=300)]
+    topic: Annotated[Text, Field(min_length=1, max_length=300)]
     amount: CreditAmount
     earned_at: Time | None = None
-    source_id: Annotated[StrictStr, Field(min_length=1, max_length=128)]
+    source_id: Annotated[Text, Field(min_length=1, max_length=128)]
 
 
 class CreditBatch(Strict):
@@ -165,27 +201,45 @@ class MembershipPut(Strict):
 # ----------------------------------------------------------------------------- claims
 
 
+def _true(value: bool) -> bool:
+    if value is not True:
+        raise ValueError("must be true (or left out, with selections)")
+    return value
+
+
+# A JSON boolean: 1 or "true" is not true.
+AllTrue = Annotated[StrictBool, AfterValidator(_true), WithJsonSchema({"type": "boolean", "enum": [True]})]
+
+
 class Selection(Strict):
-    credit_id: Annotated[StrictStr, Field(min_length=1, max_length=128)]
+    credit_id: Annotated[Text, Field(min_length=1, max_length=128)]
     amount: SelectionAmount | None = None
 
 
 class ClaimRequest(Strict):
     credit_type: CreditTypeCode = DEFAULT_CREDIT_TYPE
-    all: Literal[True] | None = None
+    all: AllTrue | None = None
     selections: Annotated[list[Selection], Field(min_length=1, max_length=5000)] | None = None
 
-    @model_validator(mode="after")
-    def _all_or_selections(self) -> ClaimRequest:
-        if (self.all is None) == (self.selections is None):
-            raise ValueError("give either all: true or selections")
-        if self.selections is not None:
-            seen: set[str] = set()
-            for selection in self.selections:
-                if selection.credit_id in seen:
-                    raise ValueError(f"credit id {selection.credit_id} is selected more than once")
-                seen.add(selection.credit_id)
-        return self
+    def problems(self) -> list[dict[str, str]]:
+        """What JSON Schema cannot say of a claim body, each naming its field (API.md's details)."""
+        if self.all is not None and self.selections is not None:
+            return [{"field": "all", "reason": "give either all: true or selections, not both"}]
+        if self.all is None and self.selections is None:
+            return [{"field": "selections", "reason": "required unless all is true"}]
+        first: dict[str, int] = {}
+        repeated = []
+        for index, selection in enumerate(self.selections or []):
+            if selection.credit_id in first:
+                repeated.append(
+                    {
+                        "field": f"selections[{index}].credit_id",
+                        "reason": f"already selected at selections[{first[selection.credit_id]}]",
+                    }
+                )
+            else:
+                first[selection.credit_id] = index
+        return repeated
 
     def canonical(self) -> dict[str, Any]:
         """The body as JSON after defaults are applied: equal requests give equal dicts."""
@@ -209,5 +263,5 @@ class Ratings(Strict):
 class EvaluationRequest(Strict):
     ratings: Ratings
     free_of_bias: StrictBool
-    practice_change: Annotated[StrictStr, Field(max_length=2000)] | None = None
-    comments: Annotated[StrictStr, Field(max_length=2000)] | None = None
+    practice_change: Annotated[FreeText, Field(max_length=2000)] | None = None
+    comments: Annotated[FreeText, Field(max_length=2000)] | None = None

@@ -11,21 +11,24 @@ from decimal import Decimal
 from cme_ledger import clock
 from cme_ledger.domain.amounts import ZERO
 from cme_ledger.store import claims as store
-from cme_ledger.store import objects
-from cme_ledger.store.models import Claim, ClaimLinePage, Credit
+from cme_ledger.store import keys, objects
+from cme_ledger.store.models import BoardReportEntry, Claim, ClaimLinePage, Credit
 
 SETTLED = ("committed", "ready", "failed")
 IN_FLIGHT = ("pending", "cancelling")
+BOARD_LINE_DAYS = 7  # an ABP line queued longer than this is owed to the learner and overdue
 
 
 def audit(render_grace_minutes: int = 5) -> list[str]:
     """Every violation found, one sentence each; an empty list means the ledger is consistent.
 
-    Invariant 3 allows committed claims younger than `render_grace_minutes` to be still rendering.
+    Invariant 3 allows committed claims younger than `render_grace_minutes` to be still rendering;
+    invariant 7 reports ABP MOC Part 2 lines queued for more than BOARD_LINE_DAYS.
     """
     credits: dict[tuple[str, str], Credit] = {}
     claims: dict[tuple[str, str], Claim] = {}
     pages: list[ClaimLinePage] = []
+    board_entries: list[BoardReportEntry] = []
     for item in store.scan_everything():
         if isinstance(item, Credit):
             credits[(item.user_id, item.credit_id)] = item
@@ -33,6 +36,8 @@ def audit(render_grace_minutes: int = 5) -> list[str]:
             claims[(item.user_id, item.claim_id)] = item
         elif isinstance(item, ClaimLinePage):
             pages.append(item)
+        elif isinstance(item, BoardReportEntry):
+            board_entries.append(item)
 
     problems: list[str] = []
     # Invariant 1: claimed total per type = sum of the parts of committed claims, never above the amount.
@@ -60,7 +65,7 @@ def audit(render_grace_minutes: int = 5) -> list[str]:
                 )
 
     for page in pages:
-        user_id = page.pk.removeprefix("USER#")
+        user_id = keys.user_of(page.pk)
         claim = claims.get((user_id, page.claim_id))
         status = claim.status if claim else "missing"
         if page.state == "applied" and status not in SETTLED and status not in IN_FLIGHT:
@@ -88,13 +93,28 @@ def audit(render_grace_minutes: int = 5) -> list[str]:
     applied_lines: dict[tuple[str, str], int] = defaultdict(int)
     for page in pages:
         if page.state == "applied":
-            applied_lines[(page.pk.removeprefix("USER#"), page.claim_id)] += len(page.lines)
+            applied_lines[(keys.user_of(page.pk), page.claim_id)] += len(page.lines)
     for (user_id, claim_id), claim in claims.items():
         if claim.status in SETTLED and applied_lines[(user_id, claim_id)] != int(claim.line_count):
             problems.append(
                 f"claim {claim_id}: {applied_lines[(user_id, claim_id)]} of {int(claim.line_count)} lines applied"
             )
     problems.extend(_certificate_problems(claims.values(), render_grace_minutes))
+    problems.extend(_board_problems(board_entries, claims))
+    return problems
+
+
+def _board_problems(entries: Iterable[BoardReportEntry], claims: dict[tuple[str, str], Claim]) -> list[str]:
+    """Invariant 7: an ABP line owed to the board must not wait silently (e.g. a course without its
+    PARS activity id holds its claims back until staff set it)."""
+    cutoff = clock.iso(clock.now() - timedelta(days=BOARD_LINE_DAYS))
+    problems = []
+    for entry in entries:
+        claim = claims.get((entry.user_id, entry.claim_id))
+        if entry.work_pk is not None and entry.queued_at < cutoff and claim is not None:
+            problems.append(
+                f"claim {entry.claim_id}: ABP MOC Part 2 lines queued since {entry.queued_at}, not reported"
+            )
     return problems
 
 

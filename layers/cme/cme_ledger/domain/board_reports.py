@@ -22,9 +22,9 @@ from typing import Any
 from cme_ledger import clock
 from cme_ledger.domain.amounts import to_json_number
 from cme_ledger.domain.catalog import courses_by_id
+from cme_ledger.domain.claims import StoredClaim, load_claim
 from cme_ledger.observability import logger
 from cme_ledger.store import board_reports as store
-from cme_ledger.store.claims import decode_plan
 from cme_ledger.store.models import Claim, Course
 
 BOARD = "ABP"
@@ -88,7 +88,7 @@ def write_abp_report(now: datetime | None = None) -> dict[str, Any]:
     courses = courses_by_id()
     queued = store.get_entries(store.queued_entries())
     free = [e for e in queued.values() if e.queued and e.report_key is None]
-    claims = store.get_claims((e.user_id, e.claim_id) for e in free)
+    claims = _load(store.get_claims((e.user_id, e.claim_id) for e in free))
     ready, lines_planned = [], 0
     for entry in sorted(free, key=lambda e: (e.pk, e.sk)):
         claim = claims.get((entry.user_id, entry.claim_id))
@@ -96,8 +96,11 @@ def write_abp_report(now: datetime | None = None) -> dict[str, Any]:
             continue
         rows = report_lines(claim, courses)
         if rows is None:
+            # Only a course stored before PUT /admin/courses required the id; `cme audit` lists the
+            # claim once it has waited a week, and the next run after staff set the id sends it.
             logger.warning(
-                "ABP entry held back: a course has no PARS activity id", extra={"claim_id": claim.claim_id}
+                "ABP entry held back: a course has no PARS activity id",
+                extra={"claim_id": claim.claim.claim_id},
             )
             continue
         ready.append((entry.pk, entry.sk))
@@ -109,11 +112,16 @@ def write_abp_report(now: datetime | None = None) -> dict[str, Any]:
     return {"lines": lines, "report_key": key if lines else None}
 
 
-def report_lines(claim: Claim, courses: dict[str, Course]) -> list[ReportLine] | None:
+def _load(claims: dict[tuple[str, str], Claim]) -> dict[tuple[str, str], StoredClaim]:
+    return {key: load_claim(claim) for key, claim in claims.items()}
+
+
+def report_lines(stored: StoredClaim, courses: dict[str, Course]) -> list[ReportLine] | None:
     """One line per claimed credit, from the names and ids copied onto the claim; None when a
     course of the claim has no PARS activity id (the claim waits for staff to set it)."""
+    claim = stored.claim
     lines = []
-    for line in decode_plan(claim.plan):
+    for line in stored.lines:
         course = courses.get(line.course_id)
         if course is None or not course.pars_activity_id:
             return None
@@ -168,7 +176,7 @@ def _finish(key: str, entry_keys: list[store.EntryKey], now_iso: str) -> int:
         store.drop_report(key, now_iso)  # nothing held means no file was ever written for it
         return 0
     courses = courses_by_id()
-    claims = store.get_claims((e.user_id, e.claim_id) for e in held)
+    claims = _load(store.get_claims((e.user_id, e.claim_id) for e in held))
     lines: list[ReportLine] = []
     for entry in held:
         claim = claims.get((entry.user_id, entry.claim_id))

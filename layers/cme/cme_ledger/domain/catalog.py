@@ -6,10 +6,12 @@ from typing import Any
 
 from cme_ledger import clock
 from cme_ledger.domain.credit_types import CREDIT_TYPES
+from cme_ledger.domain.errors import InvalidInput
 from cme_ledger.store import repo
 from cme_ledger.store.models import Course
 
 DEFAULT_CLAIM_WINDOW_YEARS = 3
+ABP_MOC_2 = "ABP_MOC_2"
 
 
 def credit_types_view() -> dict[str, Any]:
@@ -47,7 +49,15 @@ def put_course(
     claim_window_years: int | None,
     pars_activity_id: str | None,
 ) -> dict[str, Any]:
-    """Create or replace a course. A changed claim window applies to credit recorded from then on."""
+    """Create or replace a course. A changed claim window applies to credit recorded from then on.
+
+    A course offering ABP MOC Part 2 needs its PARS activity id: its points are reported against it.
+    """
+    if ABP_MOC_2 in credit_types and not pars_activity_id:
+        raise InvalidInput(
+            "A course offering ABP_MOC_2 needs its PARS activity id.",
+            [{"field": "pars_activity_id", "reason": "required when the course offers ABP_MOC_2"}],
+        )
     course = Course(
         course_id=course_id,
         title=title,

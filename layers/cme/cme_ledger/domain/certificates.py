@@ -19,13 +19,11 @@ from typing import TYPE_CHECKING, Any
 from cme_ledger import clock
 from cme_ledger.config import get_settings
 from cme_ledger.domain.amounts import ZERO, to_json_number
-from cme_ledger.domain.claims import API_STATUS, Prepared, normalize_code
+from cme_ledger.domain.claims import API_STATUS, Prepared, StoredClaim, load_claim, normalize_code
 from cme_ledger.domain.credit_types import CREDIT_TYPES, CreditType
 from cme_ledger.domain.errors import CertificateNotReady, NotFound
 from cme_ledger.store import claims as store
 from cme_ledger.store import keys, objects, queue
-from cme_ledger.store.claims import PlannedLine
-from cme_ledger.store.models import Claim
 
 if TYPE_CHECKING:
     from cme_ledger.certificates.render import CertificateDocument, CourseCertificate
@@ -43,7 +41,7 @@ def _credit_type(code: str) -> CreditType:
 
 
 def _course(
-    title: str, provider: str, lines: list[PlannedLine], code: str | None, verify_url: str | None
+    title: str, provider: str, lines: list[Any], code: str | None, verify_url: str | None
 ) -> CourseCertificate:
     from cme_ledger.certificates.render import CourseCertificate, TopicLine
 
@@ -58,8 +56,8 @@ def _course(
     )
 
 
-def _by_course(lines: list[PlannedLine]) -> dict[str, list[PlannedLine]]:
-    grouped: dict[str, list[PlannedLine]] = {}
+def _by_course(lines: list[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
     for ln in lines:
         grouped.setdefault(ln.course_id, []).append(ln)
     return grouped
@@ -70,12 +68,13 @@ def verify_url(code: str) -> str:
     return f"{get_settings().public_base_url}/verify/{code}"
 
 
-def claim_document(claim: Claim) -> CertificateDocument:
-    """The PDF's content, from the claim record alone (names and titles as copied when claimed)."""
+def claim_document(stored: StoredClaim) -> CertificateDocument:
+    """The PDF's content, from the claim's items alone (names and titles as copied when claimed)."""
     from cme_ledger.certificates.render import CertificateDocument
 
-    grouped = _by_course(store.decode_plan(claim.plan))
-    infos = sorted(claim.certificates, key=lambda c: (c.course_title, c.course_id))
+    claim = stored.claim
+    grouped = _by_course(stored.lines)
+    infos = sorted(stored.courses.values(), key=lambda c: (c.title, c.course_id))
     ctype = _credit_type(claim.credit_type)
     return CertificateDocument(
         learner_name=claim.display_name or "",
@@ -86,11 +85,7 @@ def claim_document(claim: Claim) -> CertificateDocument:
         claimed_at=clock.parse_iso(claim.claimed_at or claim.created_at),
         certificates=tuple(
             _course(
-                info.course_title,
-                info.provider,
-                grouped.get(info.course_id, []),
-                info.code,
-                verify_url(info.code),
+                info.title, info.provider, grouped.get(info.course_id, []), info.code, verify_url(info.code)
             )
             for info in infos
         ),
@@ -106,7 +101,7 @@ def preview_document(prepared: Prepared) -> CertificateDocument:
     order = sorted(grouped, key=lambda cid: (courses[cid].title if cid in courses else cid, cid))
     ctype = _credit_type(prepared.credit_type)
     return CertificateDocument(
-        learner_name=prepared.profile.display_name or "",
+        learner_name=prepared.display_name,
         degree=prepared.profile.degree or "",
         credit_type_label=ctype.label,
         credit_statement=ctype.statement,
@@ -171,7 +166,7 @@ def render_claim(user_id: str, claim_id: str) -> str:
     stored = objects.get(key)
     outcome = "stored"
     if stored is None:
-        pdf = _render(claim_document(claim))
+        pdf = _render(claim_document(load_claim(claim)))
         if objects.put_once(key, pdf):
             stored, outcome = pdf, "rendered"
         else:
@@ -251,16 +246,13 @@ def verify(code: str) -> dict[str, Any]:
     # Codes of a claim are written before its commit; they mean nothing until it is committed.
     if claim is None or claim.status not in API_STATUS:
         raise NotFound("No such certificate.")
-    info = next((c for c in claim.certificates if c.code == normalized), None)
-    if info is None:
-        raise NotFound("No such certificate.")
     return {
         "valid": True,
         "learner_name": claim.display_name or "",
-        "course_title": info.course_title,
+        "course_title": entry.course_title,
         "credit_type": claim.credit_type,
         "credit_type_label": _credit_type(claim.credit_type).label,
-        "credits": to_json_number(Decimal(info.total)),
+        "credits": to_json_number(Decimal(entry.total)),
         "claimed_at": claim.claimed_at,
-        "provider": info.provider,
+        "provider": entry.provider,
     }

@@ -16,7 +16,15 @@ from cme_ledger import clock
 from cme_ledger.config import get_settings
 from cme_ledger.domain.amounts import ZERO, is_valid_part, to_json_number
 from cme_ledger.domain.catalog import courses_by_id
-from cme_ledger.domain.credits import claimable, is_expired
+from cme_ledger.domain.claim_plan import (
+    Chunk,
+    CourseSnapshot,
+    PlannedLine,
+    cut_chunks,
+    listed_titles,
+    order_lines,
+)
+from cme_ledger.domain.credits import claimable, expiry_index_keys, is_expired
 from cme_ledger.domain.errors import (
     BoardIdRequired,
     CreditsUnavailable,
@@ -29,11 +37,11 @@ from cme_ledger.domain.errors import (
     NothingToClaim,
     RequestInProgress,
 )
-from cme_ledger.domain.profiles import board_ids_of, is_premium
+from cme_ledger.domain.expiry import unclaimed_per_type
+from cme_ledger.domain.profiles import board_ids_of, display_name_of, is_premium
 from cme_ledger.store import claims as store
 from cme_ledger.store import keys, queue, repo
-from cme_ledger.store.claims import PlannedLine
-from cme_ledger.store.models import CertificateInfo, Claim, Course, Credit, Profile
+from cme_ledger.store.models import Claim, ClaimLinePage, Course, Credit, Profile
 
 ABP = "ABP_MOC_2"
 
@@ -63,6 +71,7 @@ class ClaimInput:
 @dataclass
 class Prepared:
     profile: Profile
+    display_name: str  # the learner's name as printed: theirs, or the token's until they set one
     credit_type: str
     lines: list[PlannedLine]
     courses: dict[str, Course]
@@ -121,7 +130,7 @@ def _unavailable_reason(
     return None
 
 
-def prepare(user_id: str, request: ClaimInput) -> Prepared:
+def prepare(user_id: str, request: ClaimInput, token_name: str = "") -> Prepared:
     """Check a claim against the stored profile and credits, in API.md's order of refusals."""
     profile = _check_membership_and_board(repo.get_profile(user_id), request.credit_type)
     now = clock.now()
@@ -169,44 +178,50 @@ def prepare(user_id: str, request: ClaimInput) -> Prepared:
             raise InvalidInput("Some selections cannot be claimed as asked.", invalid)
         if unavailable:
             raise CreditsUnavailable(details=unavailable)
-    lines = []
-    for credit, amount in chosen:
-        course = courses[credit.course_id]
-        fills = all(
-            credit.claimed.get(code, ZERO) + (amount if code == t else ZERO) >= credit.amount
-            for code in course.credit_types
-        )
-        lines.append(
-            PlannedLine(
-                credit.credit_id,
-                credit.course_id,
-                credit.topic,
-                credit.earned_at,
-                amount,
-                credit.amount,
-                credit.expiry_pk,
-                credit.expiry_sk,
-                fills,
-            )
-        )
-    lines.sort(key=lambda ln: (courses[ln.course_id].title, ln.course_id, ln.earned_at, ln.credit_id))
-    return Prepared(profile, t, lines, courses)
+    lines = [planned_line(credit, courses[credit.course_id], t, amount) for credit, amount in chosen]
+    titles = {cid: c.title for cid, c in courses.items()}
+    return Prepared(profile, display_name_of(profile, token_name), t, order_lines(lines, titles), courses)
+
+
+def planned_line(credit: Credit, course: Course, credit_type: str, amount: Decimal) -> PlannedLine:
+    """The line taking `amount` of `credit` as `credit_type`, from the credit as it is now."""
+    fills = all(
+        credit.claimed.get(code, ZERO) + (amount if code == credit_type else ZERO) >= credit.amount
+        for code in course.credit_types
+    )
+    return PlannedLine(
+        credit_id=credit.credit_id,
+        course_id=credit.course_id,
+        topic=credit.topic,
+        earned_at=credit.earned_at,
+        expires_at=credit.expires_at,
+        amount=amount,
+        credit_amount=credit.amount,
+        expiry_pk=credit.expiry_pk,
+        expiry_sk=credit.expiry_sk,
+        fills=fills,
+    )
 
 
 # ----------------------------------------------------------------------------- views
 
 
 def _certificates(
-    lines: list[PlannedLine], courses: dict[str, Course], codes: dict[str, str] | None
-) -> list[dict]:
-    grouped: dict[str, list[PlannedLine]] = {}
+    lines: list[Any], courses: dict[str, tuple[str, str | None]], with_codes: bool
+) -> list[dict[str, Any]]:
+    """Certificates of a claim in title order; `courses` maps a course id to (title, code)."""
+    grouped: dict[str, list[Any]] = {}
     for ln in lines:
         grouped.setdefault(ln.course_id, []).append(ln)
+
+    def title(course_id: str) -> str:
+        return courses[course_id][0] if course_id in courses else course_id
+
     result = []
-    for course_id, group in sorted(grouped.items(), key=lambda kv: (_title(courses, kv[0]), kv[0])):
+    for course_id, group in sorted(grouped.items(), key=lambda kv: (title(kv[0]), kv[0])):
         entry: dict[str, Any] = {
             "course_id": course_id,
-            "course_title": _title(courses, course_id),
+            "course_title": title(course_id),
             "total": to_json_number(sum((ln.amount for ln in group), ZERO)),
             "topics": [
                 {
@@ -218,46 +233,60 @@ def _certificates(
                 for ln in sorted(group, key=lambda ln: (ln.earned_at, ln.credit_id))
             ],
         }
-        if codes is not None:
-            entry["certificate_code"] = codes.get(course_id)
+        if with_codes:
+            entry["certificate_code"] = courses[course_id][1] if course_id in courses else None
         result.append(entry)
     return result
 
 
-def _title(courses: dict[str, Course], course_id: str) -> str:
-    course = courses.get(course_id)
-    return course.title if course else course_id
-
-
 def preview_view(prepared: Prepared) -> dict[str, Any]:
     return {
-        "display_name": prepared.profile.display_name or "",
+        "display_name": prepared.display_name,
         "degree": prepared.profile.degree or "",
         "credit_type": prepared.credit_type,
         "total": to_json_number(prepared.total),
-        "certificates": _certificates(prepared.lines, prepared.courses, None),
+        "certificates": _certificates(
+            prepared.lines, {cid: (c.title, None) for cid, c in prepared.courses.items()}, False
+        ),
         "preview_url": None,
     }
 
 
-def preview(user_id: str, request: ClaimInput) -> tuple[Prepared, dict[str, Any]]:
+def preview(user_id: str, request: ClaimInput, token_name: str = "") -> tuple[Prepared, dict[str, Any]]:
     """Everything the claim would be, without writing anything."""
-    prepared = prepare(user_id, request)
+    prepared = prepare(user_id, request, token_name)
     return prepared, preview_view(prepared)
 
 
 API_STATUS = {"committed": "processing", "ready": "ready", "failed": "failed"}
 
 
-def claim_view(claim: Claim, *, first_answer: bool = False) -> dict[str, Any]:
+@dataclass(frozen=True)
+class StoredClaim:
+    """A claim as stored: its record and its applied pages (lines, and the courses' snapshots)."""
+
+    claim: Claim
+    pages: list[ClaimLinePage]
+
+    @property
+    def lines(self) -> list[Any]:
+        return [line for page in self.pages if page.state == "applied" for line in page.lines]
+
+    @property
+    def courses(self) -> dict[str, Any]:
+        """course id -> its snapshot (title, provider, code)."""
+        return {c.course_id: c for page in self.pages if page.state == "applied" for c in page.courses}
+
+
+def load_claim(claim: Claim) -> StoredClaim:
+    return StoredClaim(claim, store.get_pages(claim.user_id, claim.claim_id))
+
+
+def claim_view(stored: StoredClaim, *, first_answer: bool = False) -> dict[str, Any]:
     """GET /claims/{id}; with first_answer, exactly the 201 given when it was committed."""
-    lines = store.decode_plan(claim.plan)
+    claim = stored.claim
     # Titles as copied onto the claim when it was made.
-    courses = {
-        c.course_id: Course(course_id=c.course_id, title=c.course_title, provider=c.provider, credit_types=[])
-        for c in claim.certificates
-    }
-    codes = {c.course_id: c.code for c in claim.certificates}
+    courses = {cid: (c.title, c.code) for cid, c in stored.courses.items()}
     board = None
     if claim.credit_type == ABP:
         board = {"board": "ABP", "status": "queued" if first_answer else (claim.board_report or "queued")}
@@ -271,7 +300,7 @@ def claim_view(claim: Claim, *, first_answer: bool = False) -> dict[str, Any]:
         "earned_from": claim.earned_from,
         "earned_to": claim.earned_to,
         "status": "processing" if first_answer else API_STATUS.get(claim.status, "processing"),
-        "certificates": _certificates(lines, courses, codes),
+        "certificates": _certificates(stored.lines, courses, True),
         "sha256": None if first_answer else claim.sha256,
         "evaluation_submitted": False if first_answer else claim.evaluation_submitted_at is not None,
         "board_report": board,
@@ -286,7 +315,9 @@ def list_item_view(claim: Claim) -> dict[str, Any]:
         "total": to_json_number(claim.total),
         "earned_from": claim.earned_from,
         "earned_to": claim.earned_to,
-        "course_titles": list(claim.course_titles),
+        "course_titles": list(claim.course_titles)
+        if claim.course_titles is not None
+        else sorted(c.title for c in load_claim(claim).courses.values()),
         "status": API_STATUS.get(claim.status, "processing"),
     }
 
@@ -305,7 +336,9 @@ def request_hash(request: ClaimInput) -> str:
     return hashlib.sha256(json.dumps(request.canonical, sort_keys=True).encode()).hexdigest()
 
 
-def create_claim(user_id: str, request: ClaimInput, idempotency_key: str | None) -> dict[str, Any]:
+def create_claim(
+    user_id: str, request: ClaimInput, idempotency_key: str | None, token_name: str = ""
+) -> dict[str, Any]:
     """Claim credit all or nothing. Returns the 201 body; raises the refusal otherwise.
 
     With an Idempotency-Key the claim id is derived from (learner, key): the claim record is the
@@ -319,39 +352,42 @@ def create_claim(user_id: str, request: ClaimInput, idempotency_key: str | None)
         if existing is not None:
             return _replay(existing, digest)
     try:
-        prepared = prepare(user_id, request)
+        prepared = prepare(user_id, request, token_name)
     except DomainError as refusal:
         if idempotency_key is not None and not _record_refusal(user_id, claim_id, request, digest, refusal):
             existing = store.get_claim(user_id, claim_id)
             if existing is not None:
                 return _replay(existing, digest)
         raise
-    claim = _pending_record(user_id, claim_id, digest, prepared)
+    chunks = cut_chunks(prepared.lines, _snapshots(prepared.courses))
+    claim = _pending_record(user_id, claim_id, digest, prepared, chunks)
     if not store.create_pending(claim):
         existing = store.get_claim(user_id, claim_id)
         assert existing is not None
         return _replay(existing, digest)
     _step("pending")
-    return _run(claim, prepared.lines)
+    return _run(claim, chunks)
 
 
-def _pending_record(user_id: str, claim_id: str, digest: str, prepared: Prepared) -> Claim:
+def _snapshots(courses: dict[str, Course]) -> Callable[[str], CourseSnapshot]:
+    """Each course's snapshot as the claim prints it, with a new certificate code."""
+
+    def snapshot(course_id: str) -> CourseSnapshot:
+        course = courses.get(course_id)
+        title, provider = (course.title, course.provider) if course else (course_id, "")
+        return CourseSnapshot(course_id, title, provider, new_certificate_code())
+
+    return snapshot
+
+
+def _pending_record(
+    user_id: str, claim_id: str, digest: str, prepared: Prepared, chunks: list[Chunk]
+) -> Claim:
     now = clock.now()
     lines = prepared.lines
-    certs = []
-    for entry in _certificates(lines, prepared.courses, None):
-        course = prepared.courses[entry["course_id"]]
-        certs.append(
-            CertificateInfo(
-                course_id=course.course_id,
-                course_title=course.title,
-                provider=course.provider,
-                total=sum((ln.amount for ln in lines if ln.course_id == course.course_id), ZERO),
-                code=new_certificate_code(),
-            )
-        )
     profile = prepared.profile
     board_ids = board_ids_of(profile)
+    titles = sorted(c.title for chunk in chunks for c in chunk.courses)
     return Claim(
         keys.user_pk(user_id),
         keys.claim_sk(claim_id),
@@ -360,7 +396,7 @@ def _pending_record(user_id: str, claim_id: str, digest: str, prepared: Prepared
         credit_type=prepared.credit_type,
         status="pending",
         request_hash=digest,
-        display_name=profile.display_name or "",
+        display_name=prepared.display_name,
         degree=profile.degree or "",
         first_name=profile.first_name or "",
         last_name=profile.last_name or "",
@@ -368,13 +404,13 @@ def _pending_record(user_id: str, claim_id: str, digest: str, prepared: Prepared
         birth_month_day=profile.birth_month_day if prepared.credit_type == ABP else None,
         total=prepared.total,
         line_count=len(lines),
-        chunk_count=len(store.chunks(lines)),
-        plan=store.encode_plan(lines),
+        chunk_count=len(chunks),
+        course_count=len(titles),
+        plan=store.encode_plan(chunks),
         created_at=clock.iso(now),
         earned_from=min(ln.earned_at for ln in lines),
         earned_to=max(ln.earned_at for ln in lines),
-        course_titles=[c.course_title for c in certs],
-        certificates=certs,
+        course_titles=listed_titles(titles),
         work_pk=keys.WORK_PENDING_CLAIMS,
         work_sk=f"{clock.iso(now)}#{user_id}#{claim_id}",
     )
@@ -397,6 +433,7 @@ def _record_refusal(
         line_count=0,
         chunk_count=0,
         plan=store.encode_plan([]),
+        course_titles=[],
         created_at=now,
         earned_from=now,
         earned_to=now,
@@ -428,7 +465,7 @@ def _replay(claim: Claim, digest: str) -> dict[str, Any]:
     if claim.request_hash != digest:
         raise IdempotencyKeyMismatch()
     if claim.status in ("committed", "ready", "failed"):
-        return claim_view(claim, first_answer=True)
+        return claim_view(load_claim(claim), first_answer=True)
     if claim.status in ("refused", "cancelled"):
         raise _stored_refusal(claim)
     if claim.status == "cancelling":
@@ -442,29 +479,75 @@ def _replay(claim: Claim, digest: str) -> dict[str, Any]:
 
 
 def resume(claim: Claim) -> dict[str, Any]:
-    """Finish a pending claim from its stored plan (or undo it if its credits are gone)."""
-    return _run(claim, store.decode_plan(claim.plan))
+    """Finish a pending claim from its stored plan (or undo it if its credits are gone).
+
+    The chunks applied already are in their pages; the rest are rebuilt from the plan (which credit,
+    how much) and the credits as they are now, which is what their writes are conditioned on.
+    """
+    pages = {page.page: page for page in store.get_pages(claim.user_id, claim.claim_id)}
+    plan = store.decode_plan(claim.plan)
+    done = 0
+    while done < len(plan) and done in pages and pages[done].state == "applied":
+        done += 1
+    rest = [entry for chunk in plan[done:] for entry in chunk]
+    found = repo.get_credits(claim.user_id, (credit_id for credit_id, _ in rest))
+    courses = courses_by_id()
+    lines = []
+    for credit_id, amount in rest:
+        credit = found.get(credit_id)
+        course = courses.get(credit.course_id) if credit else None
+        if credit is None or course is None:
+            cancel(claim, CreditsUnavailable(details=[{"credit_id": credit_id, "reason": "unknown"}]))
+            raise _stored_refusal(store.get_claim(claim.user_id, claim.claim_id) or claim)
+        lines.append(planned_line(credit, course, claim.credit_type, amount))
+    by_id = {ln.credit_id: ln for ln in lines}
+    known = {c.course_id for page in pages.values() if page.state == "applied" for c in page.courses}
+    snapshot = _snapshots(courses)
+    chunks = []
+    for index, entries in enumerate(plan[done:], start=done):
+        # The chunks of the plan, as planned: a chunk applied twice or a line in two chunks is
+        # impossible even if titles changed since.
+        chunk_lines = [by_id[credit_id] for credit_id, _ in entries]
+        new_courses = []
+        for ln in chunk_lines:
+            if ln.course_id not in known:
+                known.add(ln.course_id)
+                new_courses.append(snapshot(ln.course_id))
+        chunks.append(Chunk(index, tuple(chunk_lines), tuple(new_courses)))
+    return _run(claim, chunks)
 
 
-def _run(claim: Claim, lines: list[PlannedLine]) -> dict[str, Any]:
-    now_iso = clock.iso(clock.now())
-    for page, chunk in enumerate(store.chunks(lines)):
+def _run(claim: Claim, chunks: list[Chunk]) -> dict[str, Any]:
+    for chunk in chunks:
         try:
-            store.apply_chunk(claim.user_id, claim.claim_id, claim.credit_type, page, chunk, now_iso)
+            # The clock is read for each write: a credit whose window closes while a long claim runs
+            # cannot be taken after that instant (DESIGN invariant 4).
+            store.apply_chunk(claim.user_id, claim.claim_id, claim.credit_type, chunk, clock.iso(clock.now()))
         except store.ChunkConflict as conflict:
-            refusal = _diagnose(claim, chunk, conflict.credit_ids)
+            refusal = _diagnose(claim, list(chunk.lines), conflict.credit_ids)
             cancel(claim, refusal)
             raise _stored_refusal(store.get_claim(claim.user_id, claim.claim_id) or claim) from None
         except store.ClaimMoved:
             return _settled(claim)
-        _step(f"chunk:{page}")
-    _stamp_commit(claim, lines)
-    if not store.commit(claim, board_entry=claim.credit_type == ABP):
+        _step(f"chunk:{chunk.index}")
+    stored = load_claim(claim)
+    _stamp_commit(claim)
+    if not store.commit(claim, _certificate_records(stored), board_entry=claim.credit_type == ABP):
         return _settled(claim)
     _step("commit")
     queue.send_render(claim.user_id, claim.claim_id)
     claim.status = "committed"
-    return claim_view(claim, first_answer=True)
+    return claim_view(stored, first_answer=True)
+
+
+def _certificate_records(stored: StoredClaim) -> list[store.CertificateRecord]:
+    totals: dict[str, Decimal] = {}
+    for line in stored.lines:
+        totals[line.course_id] = totals.get(line.course_id, ZERO) + line.amount
+    return [
+        store.CertificateRecord(c.code, c.course_id, c.title, c.provider, totals.get(c.course_id, ZERO))
+        for c in stored.courses.values()
+    ]
 
 
 def _settled(claim: Claim) -> dict[str, Any]:
@@ -473,13 +556,13 @@ def _settled(claim: Claim) -> dict[str, Any]:
     if current is None:
         raise NotFound()
     if current.status in ("committed", "ready", "failed"):
-        return claim_view(current, first_answer=True)
+        return claim_view(load_claim(current), first_answer=True)
     if current.status == "cancelling":
         cancel(current, None)
     raise _stored_refusal(store.get_claim(claim.user_id, claim.claim_id) or current)
 
 
-def _stamp_commit(claim: Claim, lines: list[PlannedLine]) -> None:
+def _stamp_commit(claim: Claim) -> None:
     claimed_at = clock.iso(clock.now())
     claim.claimed_at = claimed_at
     claim.by_claimed = keys.claims_by_claimed(claimed_at, claim.claim_id)
@@ -521,12 +604,35 @@ def cancel(claim: Claim, refusal: DomainError | None) -> None:
     if not moved:
         return
     _step("cancelling")
-    lines = store.decode_plan(claim.plan)
     for page in range(int(claim.chunk_count)):
         store.void_or_undo_page(claim.user_id, claim.claim_id, claim.credit_type, page)
         _step(f"undo:{page}")
-    store.restore_index_keys(claim.user_id, lines, clock.iso(clock.now()))
+    # Every undone page, also those a process that died half way undid: reopening is idempotent.
+    pages = store.get_pages(claim.user_id, claim.claim_id)
+    _reopen(claim.user_id, [line.credit_id for p in pages if p.state == "undone" for line in p.lines])
     store.set_status(claim.user_id, claim.claim_id, "cancelled", ("cancelling",), work_pk=None, work_sk=None)
+
+
+def _reopen(user_id: str, credit_ids: list[str]) -> None:
+    """Credits an undone claim had taken out of the expiry index go back in, or, when their window
+    closed meanwhile, are marked expired (the sweep reads only the index: docs/expiry.md)."""
+    if not credit_ids:
+        return
+    now = clock.now()
+    courses = courses_by_id()
+    reindexed = []
+    for credit in repo.get_credits(user_id, credit_ids).values():
+        if credit.expiry_pk or credit.expired_at:
+            continue  # still indexed (the claim did not fill it), or marked expired already
+        course = courses.get(credit.course_id)
+        if is_expired(credit, now):
+            unclaimed = unclaimed_per_type(credit.amount, credit.claimed, course)
+            store.expire_unindexed(user_id, credit.credit_id, unclaimed, clock.iso(now))
+        elif claimable(credit, course, now):
+            reindexed.append(
+                (credit.credit_id, *expiry_index_keys(user_id, credit.credit_id, credit.expires_at))
+            )
+    store.restore_index_keys(user_id, reindexed)
 
 
 def recover(older_than_seconds: int | None = None) -> dict[str, int]:
@@ -536,7 +642,7 @@ def recover(older_than_seconds: int | None = None) -> dict[str, int]:
     finished = undone = requeued = 0
     cutoff = clock.iso(now - timedelta(seconds=older_than_seconds or settings.claim_stale_seconds))
     for pk, sk in list(store.work_items(keys.WORK_PENDING_CLAIMS, cutoff)):
-        claim = store.get_claim(pk.removeprefix("USER#"), sk.removeprefix(keys.CLAIM_PREFIX))
+        claim = store.get_claim(keys.user_of(pk), keys.claim_of(sk))
         if claim is None:
             continue
         try:
@@ -550,7 +656,7 @@ def recover(older_than_seconds: int | None = None) -> dict[str, int]:
             undone += 1
     render_cutoff = clock.iso(now - timedelta(seconds=settings.render_stale_seconds))
     for pk, sk in list(store.work_items(keys.WORK_RENDER, render_cutoff)):
-        queue.send_render(pk.removeprefix("USER#"), sk.removeprefix(keys.CLAIM_PREFIX))
+        queue.send_render(keys.user_of(pk), keys.claim_of(sk))
         requeued += 1
     return {"finished": finished, "undone": undone, "requeued": requeued}
 

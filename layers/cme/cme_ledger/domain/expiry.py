@@ -72,10 +72,12 @@ def sweep(now: datetime | None = None) -> SweepStats:
     return stats
 
 
-def unclaimed_per_type(credit: store.DueCredit, course: Course | None) -> dict[str, Decimal]:
+def unclaimed_per_type(
+    amount: Decimal, claimed: dict[str, Decimal], course: Course | None
+) -> dict[str, Decimal]:
     """amount - claimed for each type the course offers (types seen claimed when it is unknown)."""
-    codes = list(course.credit_types) if course is not None else sorted(credit.claimed)
-    return {code: max(credit.amount - credit.claimed.get(code, ZERO), ZERO) for code in codes}
+    codes = list(course.credit_types) if course is not None else sorted(claimed)
+    return {code: max(amount - claimed.get(code, ZERO), ZERO) for code in codes}
 
 
 def _expire_page(
@@ -95,7 +97,7 @@ def _expire_page(
 
 def _expire_one(credit: store.DueCredit, course: Course | None, now_iso: str, stats: SweepStats) -> bool:
     """Expire one credit; False only when it is still indexed and due after the retry."""
-    if store.expire_credit(credit, unclaimed_per_type(credit, course), now_iso):
+    if store.expire_credit(credit, unclaimed_per_type(credit.amount, credit.claimed, course), now_iso):
         stats.expired += 1
         return True
     # A claim (or another sweep) changed it since the index was read: read it again, retry once.
@@ -104,7 +106,7 @@ def _expire_one(credit: store.DueCredit, course: Course | None, now_iso: str, st
     if fresh is None or not fresh.in_index or fresh.expired or fresh.expires_at > now_iso:
         stats.skipped += 1
         return True
-    if store.expire_credit(fresh, unclaimed_per_type(fresh, course), now_iso):
+    if store.expire_credit(fresh, unclaimed_per_type(fresh.amount, fresh.claimed, course), now_iso):
         stats.expired += 1
         return True
     stats.skipped += 1  # changed again; still indexed and due, so the next run takes it

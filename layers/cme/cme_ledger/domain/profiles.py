@@ -31,12 +31,17 @@ def is_premium(profile: Profile | None, at: datetime | None = None) -> bool:
     return clock.parse_iso(profile.premium_until) > (at or clock.now())
 
 
+def display_name_of(profile: Profile | None, token_name: str = "") -> str:
+    """The name printed for the learner: theirs once they set one, the token's `name` until then."""
+    return (profile.display_name if profile is not None else None) or token_name
+
+
 def profile_view(user_id: str, profile: Profile | None, token_name: str = "") -> dict[str, Any]:
     if profile is None:
-        profile = repo.new_profile(user_id, token_name)
+        profile = repo.new_profile(user_id)
     return {
         "user_id": user_id,
-        "display_name": profile.display_name or "",
+        "display_name": display_name_of(profile, token_name),
         "degree": profile.degree or "",
         "first_name": profile.first_name or "",
         "last_name": profile.last_name or "",
@@ -52,28 +57,20 @@ def get_me(user_id: str, token_name: str = "") -> dict[str, Any]:
 
 
 def update_me(user_id: str, changes: dict[str, Any], token_name: str = "") -> dict[str, Any]:
-    """Apply the fields given (None clears an optional one); board_ids merge per board."""
-    profile = repo.get_profile(user_id) or repo.new_profile(user_id, token_name)
-    for name in PROFILE_FIELDS:
-        if name in changes:
-            value = changes[name]
-            if name == "birth_month_day":
-                setattr(profile, name, value)
-            else:
-                setattr(profile, name, value if value is not None else "")
-    if "board_ids" in changes:
-        merged = board_ids_of(profile)
-        for board, value in (changes["board_ids"] or {}).items():
-            if value is None:
-                merged.pop(board, None)
-            else:
-                merged[board] = value
-        profile.board_ids = merged
-    profile.updated_at = clock.iso(clock.now())
-    repo.save_profile(profile)
+    """Write only the fields given (None clears an optional one); board_ids merge per board, and
+    `board_ids: null` clears them all. Membership, set by staff, is never written here."""
+    fields = {name: changes[name] for name in PROFILE_FIELDS if name in changes}
+    fields["updated_at"] = clock.iso(clock.now())
+    boards = changes.get("board_ids")
+    profile = repo.update_profile(
+        user_id,
+        fields,
+        boards,
+        clear_boards="board_ids" in changes and boards is None,
+    )
     return profile_view(user_id, profile, token_name)
 
 
 def set_membership(user_id: str, premium_until: datetime | None) -> dict[str, Any]:
     profile = repo.set_premium_until(user_id, clock.iso(premium_until) if premium_until else None)
-    return membership_view(repo.get_profile(user_id) or profile)
+    return membership_view(profile)

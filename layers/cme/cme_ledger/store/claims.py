@@ -2,13 +2,16 @@
 
 Protocol (see docs/adr/0001-claim-protocol.md):
 
-1. `create_pending`: one Put of the claim record (status pending, the plan of lines compressed in it).
-2. `apply_chunk` per chunk of <= 99 lines: one TransactWriteItems with an Update per credit
-   (claimed[type] += amount, parts[claim] = (type, amount), conditions: not applied yet, unexpired,
-   enough left) and the Put of the chunk's line page (condition: the page does not exist). The page
-   is the chunk's marker: a chunk is applied exactly once, and a tombstone page blocks it forever.
-3. `commit`: one TransactWriteItems: the claim pending -> committed (codes, sort keys, render work)
-   with its certificate-code items and, for ABP MOC Part 2, the board report entry.
+1. `create_pending`: one Put of the claim record (status pending, and its plan: which credits and
+   amounts each chunk takes, compressed; bounded at API.md's 5,000 selections).
+2. `apply_chunk` per chunk (<= 99 lines, a page of <= 300 KB: domain.claim_plan): one
+   TransactWriteItems with an Update per credit (claimed[type] += amount, parts[claim] = (type,
+   amount), conditions: not applied yet, unexpired at the moment of this write, enough left) and the
+   Put of the chunk's line page (condition: the page does not exist). The page holds the chunk's
+   lines and the snapshot of the courses first met in it, and is the chunk's marker: a chunk is
+   applied exactly once, and a tombstone page blocks it forever.
+3. `commit`: one TransactWriteItems: the claim pending -> committed (sort keys, render work) with
+   its certificate-code items and, for ABP MOC Part 2, the board report entry.
 
 Cancelling: the claim pending -> cancelling; every page is either tombstoned (never applied, now
 never can be) or undone in one transaction with its credits; then cancelled.
@@ -25,25 +28,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from cme_ledger.domain.claim_plan import Chunk
 from cme_ledger.store import keys
 from cme_ledger.store.attributes import part_value
-from cme_ledger.store.db import bind, client, table_name
+from cme_ledger.store.db import bind, client, is_condition_failure, table_name
 from cme_ledger.store.models import BoardReportEntry, CertificateCode, Claim, ClaimLinePage, LedgerItem
-
-CHUNK = 99  # credits per transaction: 99 updates + the line page = 100 items, DynamoDB's limit
-
-
-@dataclass(frozen=True)
-class PlannedLine:
-    credit_id: str
-    course_id: str
-    topic: str
-    earned_at: str
-    amount: Decimal
-    credit_amount: Decimal  # the credit's full amount (for the condition)
-    expiry_pk: str | None  # the credit's index keys, restored if the line is undone
-    expiry_sk: str | None
-    fills: bool  # after this line every offered type is fully claimed: leave the expiry index
 
 
 class ChunkConflict(Exception):
@@ -58,34 +47,25 @@ class ClaimMoved(Exception):
     """The claim is no longer pending (cancelled or committed by another process)."""
 
 
-def encode_plan(lines: list[PlannedLine]) -> bytes:
-    rows = [
-        [
-            ln.credit_id,
-            ln.course_id,
-            ln.topic,
-            ln.earned_at,
-            str(ln.amount),
-            str(ln.credit_amount),
-            ln.expiry_pk,
-            ln.expiry_sk,
-            ln.fills,
-        ]
-        for ln in lines
-    ]
+@dataclass(frozen=True)
+class CertificateRecord:
+    """One certificate of a committed claim, as its code item keeps it for verification."""
+
+    code: str
+    course_id: str
+    title: str
+    provider: str
+    total: Decimal
+
+
+def encode_plan(chunks: list[Chunk]) -> bytes:
+    """Which credit each chunk takes, and how much: all a resumed claim needs to redo the rest."""
+    rows = [[[ln.credit_id, str(ln.amount)] for ln in chunk.lines] for chunk in chunks]
     return zlib.compress(json.dumps(rows, separators=(",", ":")).encode(), 6)
 
 
-def decode_plan(blob: bytes) -> list[PlannedLine]:
-    rows = json.loads(zlib.decompress(blob))
-    return [
-        PlannedLine(r[0], r[1], r[2], r[3], Decimal(r[4]), Decimal(r[5]), r[6], r[7], bool(r[8]))
-        for r in rows
-    ]
-
-
-def chunks(lines: list[PlannedLine]) -> list[list[PlannedLine]]:
-    return [lines[i : i + CHUNK] for i in range(0, len(lines), CHUNK)]
+def decode_plan(blob: bytes) -> list[list[tuple[str, Decimal]]]:
+    return [[(row[0], Decimal(row[1])) for row in chunk] for chunk in json.loads(zlib.decompress(blob))]
 
 
 # ----------------------------------------------------------------------------- reads
@@ -164,17 +144,13 @@ def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
-def _is_condition_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in ("ConditionalCheckFailedException",)
-
-
 def create_pending(claim: Claim) -> bool:
     """Write the pending claim record; False when a claim with this id exists already."""
     bind()
     try:
         claim.save(condition=Claim.pk.does_not_exist())
     except Exception as exc:  # pynamodb wraps ClientError in PutError
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             return False
         raise
     return True
@@ -185,7 +161,7 @@ def _page_item(
     claim_id: str,
     page: int,
     state: str,
-    lines: list[PlannedLine],
+    chunk: Chunk | None,
     applied_at: str | None = None,
 ) -> dict[str, Any]:
     item = ClaimLinePage(
@@ -203,20 +179,25 @@ def _page_item(
                 "earned_at": ln.earned_at,
                 "amount": ln.amount,
             }
-            for ln in lines
+            for ln in (chunk.lines if chunk else ())
+        ],
+        courses=[
+            {"course_id": c.course_id, "title": c.title, "provider": c.provider, "code": c.code}
+            for c in (chunk.courses if chunk else ())
         ],
     )
     return item.serialize()
 
 
-def apply_chunk(
-    user_id: str, claim_id: str, credit_type: str, page: int, lines: list[PlannedLine], now_iso: str
-) -> str:
+def apply_chunk(user_id: str, claim_id: str, credit_type: str, chunk: Chunk, now_iso: str) -> str:
     """Apply one chunk atomically. Returns "applied", "already" (its page exists, applied) or raises.
 
+    `now_iso` is the time of this very write: every credit must still be unexpired then, and the
+    page records it as the moment its lines were applied (DESIGN invariant 4, checked by the audit).
     Raises ChunkConflict naming the credits whose conditions failed, or ClaimMoved when the page
     is a tombstone (the claim is being cancelled).
     """
+    lines, page = chunk.lines, chunk.index
     name = table_name()
     pk = keys.user_pk(user_id)
     items: list[dict[str, Any]] = []
@@ -252,7 +233,7 @@ def apply_chunk(
         {
             "Put": {
                 "TableName": name,
-                "Item": _page_item(user_id, claim_id, page, "applied", lines, now_iso),
+                "Item": _page_item(user_id, claim_id, page, "applied", chunk, now_iso),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
@@ -301,7 +282,7 @@ def set_status(user_id: str, claim_id: str, new: str, expected: tuple[str, ...],
     try:
         claim.update(actions=actions, condition=Claim.status.is_in(*expected))
     except Exception as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             return False
         raise
     return True
@@ -314,12 +295,12 @@ def void_or_undo_page(user_id: str, claim_id: str, credit_type: str, page: int) 
     try:
         client().put_item(
             TableName=name,
-            Item=_page_item(user_id, claim_id, page, "void", []),
+            Item=_page_item(user_id, claim_id, page, "void", None),
             ConditionExpression="attribute_not_exists(pk)",
         )
         return
     except ClientError as exc:
-        if not _is_condition_failure(exc):
+        if not is_condition_failure(exc):
             raise
     existing = _get_page(user_id, claim_id, page)
     if existing is None or existing.state != "applied":
@@ -361,35 +342,49 @@ def void_or_undo_page(user_id: str, claim_id: str, credit_type: str, page: int) 
             raise
 
 
-def restore_index_keys(user_id: str, lines: list[PlannedLine], now_iso: str) -> None:
-    """Put credits that an undone claim had filled back into the expiry index (unless swept).
-
-    A credit whose expiry has passed meanwhile goes into today's partition, which the sweep
-    still reads, rather than into a day the sweep has already finished.
-    """
+def restore_index_keys(user_id: str, entries: list[tuple[str, str, str]]) -> None:
+    """Put credits back into the expiry index: (credit id, expiry_pk, expiry_sk) each, unless expired."""
     name = table_name()
     pk = keys.user_pk(user_id)
-    for ln in lines:
-        if not ln.fills or not ln.expiry_pk or not ln.expiry_sk:
-            continue
-        index_pk = ln.expiry_pk
-        if ln.expiry_sk < now_iso:
-            shard = int(ln.expiry_pk.rsplit("#", 1)[1])
-            index_pk = keys.expiry_pk(now_iso[:10], shard)
+    for credit_id, index_pk, index_sk in entries:
         try:
             client().update_item(
                 TableName=name,
-                Key=_key(pk, keys.credit_sk(ln.credit_id)),
+                Key=_key(pk, keys.credit_sk(credit_id)),
                 UpdateExpression="SET expiry_pk = :p, expiry_sk = :s",
                 ConditionExpression="attribute_exists(pk) AND attribute_not_exists(expired_at)",
-                ExpressionAttributeValues={":p": {"S": index_pk}, ":s": {"S": ln.expiry_sk}},
+                ExpressionAttributeValues={":p": {"S": index_pk}, ":s": {"S": index_sk}},
             )
         except ClientError as exc:
-            if not _is_condition_failure(exc):
+            if not is_condition_failure(exc):
                 raise
 
 
-def commit(claim: Claim, board_entry: bool) -> bool:
+def expire_unindexed(user_id: str, credit_id: str, unclaimed: dict[str, Decimal], now_iso: str) -> bool:
+    """Mark a credit out of the expiry index expired (an undone claim had filled it); False when it
+    is back in the index, already expired, or not due."""
+    try:
+        client().update_item(
+            TableName=table_name(),
+            Key=_key(keys.user_pk(user_id), keys.credit_sk(credit_id)),
+            UpdateExpression="SET expired_at = :now, unclaimed_at_expiry = :left",
+            ConditionExpression=(
+                "attribute_exists(pk) AND attribute_not_exists(expired_at)"
+                " AND attribute_not_exists(expiry_pk) AND expires_at <= :now"
+            ),
+            ExpressionAttributeValues={
+                ":now": {"S": now_iso},
+                ":left": {"M": {code: {"N": str(value)} for code, value in unclaimed.items()}},
+            },
+        )
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True
+
+
+def commit(claim: Claim, certificates: list[CertificateRecord], board_entry: bool) -> bool:
     """pending -> committed with its code items (and board entry) in one transaction; False if moved."""
     name = table_name()
     bind()
@@ -430,8 +425,11 @@ def commit(claim: Claim, board_entry: bool) -> bool:
             user_id=claim.user_id,
             claim_id=claim.claim_id,
             course_id=cert.course_id,
+            course_title=cert.title,
+            provider=cert.provider,
+            total=cert.total,
         ).serialize()
-        for cert in claim.certificates
+        for cert in certificates
     ]
     if board_entry:
         entry = BoardReportEntry(
@@ -469,7 +467,7 @@ def save_evaluation(user_id: str, claim_id: str, evaluation: dict[str, Any], sub
             condition=Claim.evaluation_submitted_at.does_not_exist() & Claim.pk.exists(),
         )
     except Exception as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             return False
         raise
     return True

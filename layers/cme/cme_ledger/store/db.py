@@ -44,3 +44,11 @@ def client() -> Any:
 def table_name() -> str:
     bind()
     return LedgerItem.Meta.table_name
+
+
+def is_condition_failure(exc: BaseException) -> bool:
+    """A write refused by its ConditionExpression (botocore's ClientError or pynamodb's wrapper)."""
+    code = getattr(exc, "cause_response_code", None)
+    if code is None and hasattr(exc, "response"):
+        code = (getattr(exc, "response", None) or {}).get("Error", {}).get("Code")
+    return code == "ConditionalCheckFailedException"

@@ -11,6 +11,16 @@ def user_pk(user_id: str) -> str:
     return f"USER#{user_id}"
 
 
+def user_of(pk: str) -> str:
+    """The user id of a learner partition key."""
+    return pk.removeprefix("USER#")
+
+
+def claim_of(sk: str) -> str:
+    """The claim id of a claim record's sort key."""
+    return sk.removeprefix(CLAIM_PREFIX)
+
+
 def profile_sk() -> str:
     return "PROFILE"
 

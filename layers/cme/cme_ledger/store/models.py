@@ -6,7 +6,7 @@ Key templates (pk / sk):
 - Credit             USER#{user_id} / CREDIT#{credit_id}     (credit ids sort by earned_at)
 - SourceRef          USER#{user_id} / SOURCE#{source_id}     (idempotency of recorded credit)
 - Claim              USER#{user_id} / CLAIM#{claim_id}
-- ClaimLinePage      USER#{user_id} / CLAIM#{claim_id}#P{n:05d}  (<= 99 lines applied in one transaction)
+- ClaimLinePage      USER#{user_id} / CLAIM#{claim_id}#P{n:05d}  (a chunk's lines and new courses)
 - BoardReportEntry   USER#{user_id} / CLAIM#{claim_id}#ABP   (an ABP MOC Part 2 claim awaiting report)
 - CertificateCode    CODE#{code}    / CODE
 - Course             CATALOG        / COURSE#{course_id}
@@ -107,10 +107,10 @@ class LedgerItem(Model):
 
 class Profile(LedgerItem, discriminator="profile"):
     user_id = UnicodeAttribute()
-    display_name = UnicodeAttribute(default="")
-    degree = UnicodeAttribute(default="")
-    first_name = UnicodeAttribute(default="")
-    last_name = UnicodeAttribute(default="")
+    display_name = UnicodeAttribute(null=True)  # absent until the learner sets one (the token's name)
+    degree = UnicodeAttribute(null=True)
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
     board_ids = MapAttribute[str, Any](default=dict)
     birth_month_day = UnicodeAttribute(null=True)
     premium_until = UnicodeAttribute(null=True)
@@ -153,14 +153,6 @@ class SourceRef(LedgerItem, discriminator="source"):
     credit_id = UnicodeAttribute()
 
 
-class CertificateInfo(MapAttribute[str, Any]):
-    course_id = UnicodeAttribute()
-    course_title = UnicodeAttribute()
-    provider = UnicodeAttribute()
-    total = DecimalAttribute()
-    code = UnicodeAttribute()
-
-
 class Claim(LedgerItem, discriminator="claim"):
     user_id = UnicodeAttribute()
     claim_id = UnicodeAttribute()
@@ -177,13 +169,14 @@ class Claim(LedgerItem, discriminator="claim"):
     total = DecimalAttribute()
     line_count = NumberAttribute()
     chunk_count = NumberAttribute()
-    plan = BinaryAttribute(legacy_encoding=False)
+    plan = BinaryAttribute(legacy_encoding=False)  # per chunk: (credit id, amount), compressed
+    course_count = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
     claimed_at = UnicodeAttribute(null=True)
     earned_from = UnicodeAttribute()
     earned_to = UnicodeAttribute()
-    course_titles = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
-    certificates = ListAttribute[CertificateInfo](of=CertificateInfo, default=list)
+    # In title order; None when they would not fit the record (thousands of courses: see the pages).
+    course_titles = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     failure = MapAttribute[str, Any](null=True)
     sha256 = UnicodeAttribute(null=True)
     pdf_key = UnicodeAttribute(null=True)
@@ -208,13 +201,21 @@ class LineMap(MapAttribute[str, Any]):
     amount = DecimalAttribute()
 
 
+class CourseMap(MapAttribute[str, Any]):
+    course_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    provider = UnicodeAttribute()
+    code = UnicodeAttribute()
+
+
 class ClaimLinePage(LedgerItem, discriminator="claim_lines"):
     claim_id = UnicodeAttribute()
     page = NumberAttribute()
     # applied: its credits carry the claim's parts; undone: they were taken back; void: never applied
     state = UnicodeAttribute()
-    applied_at = UnicodeAttribute(null=True)
+    applied_at = UnicodeAttribute(null=True)  # the time of the write that applied it
     lines = ListAttribute[LineMap](of=LineMap, default=list)
+    courses = ListAttribute[CourseMap](of=CourseMap, default=list)  # first met in this page
 
 
 class BoardReportEntry(LedgerItem, discriminator="board_report_entry"):
@@ -230,6 +231,9 @@ class CertificateCode(LedgerItem, discriminator="certificate_code"):
     user_id = UnicodeAttribute()
     claim_id = UnicodeAttribute()
     course_id = UnicodeAttribute()
+    course_title = UnicodeAttribute()
+    provider = UnicodeAttribute()
+    total = DecimalAttribute()
 
 
 class SweepState(LedgerItem, discriminator="sweep_state"):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from cme_ledger.store import keys
-from cme_ledger.store.db import bind, client, table_name
+from cme_ledger.store.db import bind, client, is_condition_failure, table_name
 from cme_ledger.store.models import Course, Credit, LedgerItem, Profile, SourceRef, SweepState
 
 # ----------------------------------------------------------------------------- profiles
@@ -23,28 +24,126 @@ def get_profile(user_id: str) -> Profile | None:
         return None
 
 
-def new_profile(user_id: str, display_name: str = "") -> Profile:
-    return Profile(keys.user_pk(user_id), keys.profile_sk(), user_id=user_id, display_name=display_name)
+def new_profile(user_id: str) -> Profile:
+    return Profile(keys.user_pk(user_id), keys.profile_sk(), user_id=user_id)
 
 
-def save_profile(profile: Profile) -> None:
+class _Update:
+    """An UpdateExpression with its placeholders (names and values used are exactly those given)."""
+
+    def __init__(self) -> None:
+        self.sets: list[str] = []
+        self.removes: list[str] = []
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+
+    def name(self, *path: str) -> str:
+        placeholders = []
+        for part in path:
+            key = f"#n{len(self.names)}"
+            self.names[key] = part
+            placeholders.append(key)
+        return ".".join(placeholders)
+
+    def value(self, value: Any) -> str:
+        key = f":v{len(self.values)}"
+        self.values[key] = value
+        return key
+
+    def set(self, path: tuple[str, ...], value: Any) -> None:
+        self.sets.append(f"{self.name(*path)} = {self.value(value)}")
+
+    def set_if_absent(self, path: tuple[str, ...], value: Any) -> None:
+        target = self.name(*path)
+        self.sets.append(f"{target} = if_not_exists({target}, {self.value(value)})")
+
+    def remove(self, path: tuple[str, ...]) -> None:
+        self.removes.append(self.name(*path))
+
+    def request(self) -> dict[str, Any]:
+        expression = "SET " + ", ".join(self.sets)
+        if self.removes:
+            expression += " REMOVE " + ", ".join(self.removes)
+        return {
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": self.names,
+            "ExpressionAttributeValues": self.values,
+        }
+
+
+def update_profile(
+    user_id: str,
+    fields: dict[str, str | None],
+    boards: dict[str, str | None] | None = None,
+    *,
+    clear_boards: bool = False,
+) -> Profile:
+    """Write only the given fields of a profile (None removes one), creating it when absent.
+
+    One UpdateItem, never a read-modify-write of the whole item: a membership change (or any
+    other field) written meanwhile by someone else is kept. Board ids merge per board; with
+    `clear_boards` every board id goes. Returns the profile as stored afterwards.
+    """
     bind()
-    profile.save()
+
+    def build(boards_as: str) -> _Update:
+        update = _Update()
+        update.set_if_absent(("kind",), {"S": "profile"})
+        update.set(("user_id",), {"S": user_id})
+        for name, value in fields.items():
+            if value is None:
+                update.remove((name,))
+            else:
+                update.set((name,), {"S": value})
+        given = boards or {}
+        if clear_boards:
+            update.set(("board_ids",), {"M": {}})
+        elif boards_as == "paths":
+            for board, value in given.items():
+                if value is None:
+                    update.remove(("board_ids", board))
+                else:
+                    update.set(("board_ids", board), {"S": value})
+        elif boards_as == "map":
+            kept = {board: {"S": value} for board, value in given.items() if value is not None}
+            update.set(("board_ids",), {"M": kept})
+        else:
+            update.set_if_absent(("board_ids",), {"M": {}})
+        return update
+
+    key = {"pk": {"S": keys.user_pk(user_id)}, "sk": {"S": keys.profile_sk()}}
+    name = table_name()
+    if clear_boards or not boards:
+        reply = client().update_item(
+            TableName=name, Key=key, ReturnValues="ALL_NEW", **build("keep").request()
+        )
+        return Profile.from_raw_data(reply["Attributes"])
+    # A nested path needs its map. Every write that creates a profile creates the map too, so only
+    # a profile stored before that rule takes the second branch, once.
+    for _attempt in range(3):
+        for boards_as, condition in (
+            ("paths", "attribute_exists(board_ids)"),
+            ("map", "attribute_not_exists(board_ids)"),
+        ):
+            try:
+                reply = client().update_item(
+                    TableName=name,
+                    Key=key,
+                    ReturnValues="ALL_NEW",
+                    ConditionExpression=condition,
+                    **build(boards_as).request(),
+                )
+            except ClientError as exc:
+                if is_condition_failure(exc):
+                    continue
+                raise
+            return Profile.from_raw_data(reply["Attributes"])
+    raise RuntimeError(f"the board ids of {user_id} kept changing")
 
 
-def set_premium_until(user_id: str, premium_until: str | None, display_name: str = "") -> Profile:
+def set_premium_until(user_id: str, premium_until: str | None) -> Profile:
     """Set membership without touching the rest of the profile (creating it when absent)."""
-    bind()
-    profile = new_profile(user_id, display_name)
-    profile.update(
-        actions=[
-            Profile.premium_until.set(premium_until) if premium_until else Profile.premium_until.remove(),
-            Profile.user_id.set(user_id),
-            Profile.kind.set(Profile),
-            Profile.display_name.set(Profile.display_name | display_name),
-        ]
-    )
-    return profile
+    return update_profile(user_id, {"premium_until": premium_until})
 
 
 # ----------------------------------------------------------------------------- courses
@@ -143,13 +242,8 @@ def ensure_sweep_start(day: str) -> None:
     try:
         SweepState(keys.SWEEP_PK, keys.SWEEP_SK, next_day=day).save(condition=SweepState.pk.does_not_exist())
     except PutError as exc:
-        if not _is_conditional_failure(exc):
+        if not is_condition_failure(exc):
             raise
-
-
-def _is_conditional_failure(exc: Exception) -> bool:
-    cause = getattr(exc, "cause_response_code", None)
-    return cause == "ConditionalCheckFailedException"
 
 
 __all__ = [
@@ -165,7 +259,7 @@ __all__ = [
     "new_credit",
     "new_profile",
     "save_course",
-    "save_profile",
     "set_premium_until",
     "table_name",
+    "update_profile",
 ]

@@ -29,7 +29,7 @@ AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 )
 def preview_claim(body: Annotated[ClaimRequest, Body()]):
     identity = current_identity(router)
-    prepared, view = claims.preview(identity.user_id, claim_input(body))
+    prepared, view = claims.preview(identity.user_id, claim_input(body), identity.name)
     view["preview_url"] = certificates.preview_pdf(identity.user_id, prepared)
     return ok(view)
 

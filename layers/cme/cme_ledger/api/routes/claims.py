@@ -15,6 +15,7 @@ from cme_ledger.api.routes.common import Cursor, Limit, page, refusals
 from cme_ledger.api.schemas import ClaimRequest, EvaluationRequest
 from cme_ledger.domain import claims
 from cme_ledger.domain.claims import ClaimInput, Selection
+from cme_ledger.domain.errors import InvalidInput
 
 router = Router()
 AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -22,7 +23,10 @@ ClaimId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def claim_input(body: ClaimRequest) -> ClaimInput:
-    """The domain's view of a validated claim body."""
+    """The domain's view of a validated claim body (422 for what its schema cannot say)."""
+    problems = body.problems()
+    if problems:
+        raise InvalidInput("The request is not valid.", problems)
     return ClaimInput(
         credit_type=body.credit_type,
         all=bool(body.all),
@@ -45,7 +49,7 @@ def create_claim(
     ] = None,
 ):
     identity = current_identity(router)
-    return ok(claims.create_claim(identity.user_id, claim_input(body), idempotency_key), 201)
+    return ok(claims.create_claim(identity.user_id, claim_input(body), idempotency_key, identity.name), 201)
 
 
 @router.get(
@@ -63,7 +67,7 @@ def list_claims(
 ):
     identity = current_identity(router)
     listing = f"claims:{sort}:{order}"
-    after = cursors.decode(cursor, identity.user_id, listing) if cursor else None
+    after = cursors.decode(cursor, identity.user_id, listing) if cursor is not None else None
     items, last = claims.list_claims(identity.user_id, sort, order, limit, after)
     return ok(page(items, identity.user_id, listing, last))
 
@@ -77,7 +81,7 @@ def list_claims(
 )
 def get_claim(claim_id: ClaimId):
     identity = current_identity(router)
-    return ok(claims.claim_view(claims.get_claim(identity.user_id, claim_id)))
+    return ok(claims.claim_view(claims.load_claim(claims.get_claim(identity.user_id, claim_id))))
 
 
 @router.post(

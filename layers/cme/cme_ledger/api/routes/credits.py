@@ -108,7 +108,7 @@ def list_credits(
     cursor: Cursor = None,
 ):
     identity = current_identity(router)
-    after = cursors.decode(cursor, identity.user_id, "credits")["sk"] if cursor else None
+    after = cursors.decode(cursor, identity.user_id, "credits")["sk"] if cursor is not None else None
     items, last_sk = credits.list_credits(identity.user_id, credit_type, course_id, limit, after)
     return ok(page(items, identity.user_id, "credits", {"sk": last_sk} if last_sk else None))
 
