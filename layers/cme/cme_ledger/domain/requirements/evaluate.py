@@ -178,9 +178,12 @@ def _evaluate(
         k = cycle_index(anchor, years, on)
         start, end = cycle_bounds(anchor, years, k)
         cycle = rules.accepted(ordered.between(start, end))
-        to_end = rules.accepted(ordered.between(None, end))
         cycle_unclaimed = rules.accepted(unclaimed.between(start, end))
-        to_end_unclaimed = rules.accepted(unclaimed.between(None, end))
+        if any(isinstance(r, OneTimeRule) for r in requirement_set.rules):  # they look back past the cycle
+            to_end = rules.accepted(ordered.between(None, end))
+            to_end_unclaimed = rules.accepted(unclaimed.between(None, end))
+        else:
+            to_end = to_end_unclaimed = []
         rolled = [
             line
             for r in requirement_set.rules
