@@ -317,3 +317,49 @@ def test_signing_again_changes_the_signature_so_a_credential_is_stored_once(kms:
     # stored bytes and their SHA-256, hence "signed once, read back, never re-signed".
     assert first.split(".")[:2] == second.split(".")[:2]
     assert first.split(".")[2] != second.split(".")[2]
+
+
+def test_the_command_fetches_keys_and_status_over_http_from_the_issuer_url(
+    kms: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    published: dict[str, bytes] = {}
+
+    class Issuer(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = published.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Issuer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        key = new_key(kms)
+        list_url = f"{base}/credentials/status/1"
+        token = issue(
+            key,
+            issuer=cr.Issuer(f"{base}/issuer", "CME Ledger", base),
+            status=cr.StatusEntry(list_url, 12),
+        )
+        payload = sl.status_list_payload(list_url, f"{base}/issuer", sl.encode_status_list({12}), NOW)
+        published["/.well-known/jwks.json"] = json.dumps(jwks_of(key)).encode()
+        published["/credentials/status/1"] = cr.compact_jws(
+            cr.jws_header(signing.key_id_of(key)), payload, signing.signer(key)
+        ).encode()
+        (tmp_path / "credential.jwt").write_text(token)
+        schema = ["--no-schema"] if find_schema() is None else []
+
+        code = cli.main(["verify-credential", str(tmp_path / "credential.jwt"), *schema])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    answer = json.loads(capsys.readouterr().out)
+    assert (code, answer["reasons"]) == (1, ["status: revoked"])
