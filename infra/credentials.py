@@ -111,7 +111,7 @@ def signature_problems(token: str, header: Mapping[str, Any], jwks: Mapping[str,
     """Why the JWS's header or signature fails against the issuer's keys (empty: it verifies)."""
     from joserfc import jws
     from joserfc.errors import BadSignatureError, JoseError
-    from joserfc.jwk import ECKey
+    from joserfc.jwk import import_key
 
     problems = [f"header: {name} is not allowed" for name in sorted(set(header) - ALLOWED_HEADERS)]
     if header.get("alg") != ALGORITHM:
@@ -125,7 +125,7 @@ def signature_problems(token: str, header: Mapping[str, Any], jwks: Mapping[str,
     if "d" in jwk:
         return [*problems, f"kid {kid}: the issuer publishes a private key"]
     try:
-        key = ECKey.import_key(dict(jwk))
+        key = import_key(dict(jwk))  # any kty: a non-EC key is then refused for ES256, with a reason
         jws.deserialize_compact(token.strip(), key, algorithms=[ALGORITHM])
     except BadSignatureError:
         return [*problems, "signature does not verify"]
@@ -158,6 +158,7 @@ def _json(body: bytes, what: str) -> Any:
 
 def _status(
     payload: Mapping[str, Any],
+    now: datetime,
     jwks: Mapping[str, Any],
     status_lists: Mapping[str, str],
     fetch: Fetch | None,
@@ -185,7 +186,7 @@ def _status(
         header, status_list, _ = decode_compact(token)
     except NotVerifiable:
         return [f"status: the status list {url} is not a signed JWT"], []
-    signed = signature_problems(token, header, jwks)
+    signed = signature_problems(token, header, jwks) + claim_problems(status_list, now)
     if signed:
         return [f"status: the status list's {problem}" for problem in signed], []
     issuer = payload.get("issuer")
@@ -240,7 +241,7 @@ def verify_credential(
         reasons += schema_problems(payload, schema)
     reasons += claim_problems(payload, now)
     if isinstance(jwks, Mapping):
-        status_reasons, status_warnings = _status(payload, jwks, status_lists or {}, fetch, base)
+        status_reasons, status_warnings = _status(payload, now, jwks, status_lists or {}, fetch, base)
         reasons += status_reasons
         warnings += status_warnings
     return {"valid": not reasons, "reasons": reasons, "warnings": warnings, "credential": payload}

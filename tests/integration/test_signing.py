@@ -363,3 +363,27 @@ def test_the_command_fetches_keys_and_status_over_http_from_the_issuer_url(
 
     answer = json.loads(capsys.readouterr().out)
     assert (code, answer["reasons"]) == (1, ["status: revoked"])
+
+
+def test_a_key_of_another_type_under_the_kid_is_refused_with_a_reason(kms: Any) -> None:
+    from joserfc.jwk import RSAKey
+
+    key = new_key(kms)
+    rsa = {**RSAKey.generate_key(2048).as_dict(private=False), "kid": signing.key_id_of(key)}
+
+    answer = verify(issue(key), {"keys": [rsa]})
+
+    assert answer["valid"] is False
+    assert any(r.startswith("signature: ") and "EC" in r for r in answer["reasons"]), answer["reasons"]
+
+
+def test_a_status_list_from_the_future_is_not_believed(kms: Any) -> None:
+    key = new_key(kms)
+    future = NOW + timedelta(days=1)
+    payload = sl.status_list_payload(LIST_URL, f"{BASE}/issuer", sl.encode_status_list(set()), future)
+    status_list = cr.compact_jws(cr.jws_header(signing.key_id_of(key)), payload, signing.signer(key))
+
+    answer = verify(issue(key), jwks_of(key), {LIST_URL: status_list})
+
+    assert answer["valid"] is False
+    assert any(r.startswith("status: the status list's dates: not valid before") for r in answer["reasons"])

@@ -2,8 +2,8 @@
 
 The private key never leaves KMS. Signing sends KMS the SHA-256 of the JWS signing input with
 MessageType DIGEST, not the input itself with RAW: KMS refuses RAW messages over 4,096 bytes, and a
-certificate with a long topic list makes a longer credential; a digest is always 32 bytes (and the
-learner's name and topics never reach KMS). KMS answers with a DER-encoded ECDSA signature; JWS
+certificate of two topics already makes a credential of about 3.8 KB; a digest is always 32 bytes
+(and the learner's name and topics never reach KMS). KMS answers with a DER-encoded ECDSA signature; JWS
 wants the raw r || s of RFC 7518 section 3.4, so it is converted here.
 
 A key is published by its RFC 7638 thumbprint, written as an RFC 9278 thumbprint URI, as `kid`:
