@@ -147,12 +147,62 @@ def register_operations(commands: argparse._SubParsersAction[argparse.ArgumentPa
     report.set_defaults(run=_run_report)
 
 
+# ---------------------------------------------------------------------- credentials
+
+
+def _run_verify_credential(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from infra.credentials import verify_command
+
+    try:
+        token = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        answer = verify_command(
+            token,
+            now=datetime.now(UTC),
+            base_url=args.base_url,
+            jwks_file=args.jwks,
+            status_list_files=tuple(args.status_list),
+            schema_file=args.schema,
+            check_schema=not args.no_schema,
+        )
+    except (OSError, ValueError) as exc:
+        print(f"cme verify-credential: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(answer, ensure_ascii=False))
+    return 0 if answer["valid"] else 1
+
+
+def register_credentials(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "verify-credential",
+        help="verify an Open Badges 3.0 credential (VC-JWT); exit 0 when valid",
+        description=(
+            "Check a credential's signature against the issuer's JWKS, 1EdTech's OB3 schema, its dates and "
+            "its revocation status; print one JSON object (valid, reasons, warnings, credential). Keys come "
+            "from --jwks, else from --base-url (or the credential's own issuer URL); with --jwks and no "
+            "--base-url nothing is fetched. See docs/credentials.md."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="the compact JWS, or - for standard input")
+    parser.add_argument("--base-url", default=None, help="the issuer's base URL (its JWKS and status lists)")
+    parser.add_argument("--jwks", default=None, metavar="FILE", help="the issuer's JWKS, read from a file")
+    parser.add_argument(
+        "--status-list", action="append", default=[], metavar="FILE", help="a signed status list (offline)"
+    )
+    parser.add_argument("--schema", default=None, metavar="FILE", help="1EdTech's OB3 JSON schema file")
+    parser.add_argument("--no-schema", action="store_true", help="skip the schema check (a warning)")
+    parser.set_defaults(run=_run_verify_credential)
+
+
 # ---------------------------------------------------------------------- registry
 
 # Subcommands, in the order `cme --help` lists them.
 COMMANDS: list[Register] = [
     register_token,
     register_operations,
+    register_credentials,
 ]
 
 
