@@ -53,7 +53,7 @@ def test_profile_edits_round_trip(page: Any, api: Api, learners: Learners, scree
     assert "Value error" not in page.locator("form").inner_text()
     abp.fill("0042")
     page.get_by_role("button", name="Save profile").click()
-    page.get_by_role("status").filter(has_text="Profile saved").wait_for()
+    page.locator(".notice--success").filter(has_text="Profile saved").wait_for()
     assert page.locator("#account-name").inner_text() == "Signed in as Avery J. Quinn"
     screenshot(page, "profile", full_page=True)
 
@@ -79,7 +79,7 @@ def test_profile_edits_round_trip(page: Any, api: Api, learners: Learners, scree
     assert "both a month and a day" in page.locator("fieldset.birth").inner_text()
     page.get_by_label("Month").select_option("")
     page.get_by_role("button", name="Save profile").click()
-    page.get_by_role("status").filter(has_text="Profile saved").wait_for()
+    page.locator(".notice--success").filter(has_text="Profile saved").wait_for()
     me = expect(api.get("/me", user=learner.user_id), 200)
     assert me["board_ids"] == {} and me["birth_month_day"] is None
 
@@ -111,7 +111,7 @@ def test_abp_moc_without_an_abp_id_leads_to_the_profile_and_back(page: Any, lear
     page.get_by_label("Month").select_option(label="February")
     page.get_by_label("Day").select_option(label="29")
     page.get_by_role("button", name="Save profile").click()
-    page.get_by_role("status").filter(has_text="Profile saved").wait_for()
+    page.locator(".notice--success").filter(has_text="Profile saved").wait_for()
     page.get_by_role("link", name="Back to preview").click()
 
     page.get_by_role("heading", name="Preview your certificate", level=1).wait_for()
