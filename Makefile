@@ -8,7 +8,7 @@ TOOLS := .tools/sam
 PORT ?= 3000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fmt build validate bench openapi audit clean system-deps fuzz load screens
+.PHONY: run test test-unit lint fmt build validate bench openapi audit clean system-deps fuzz load screens
 
 $(STAMP): pyproject.toml layers/cme/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 14) else "Python 3.11 to 3.13 is required")'
@@ -27,8 +27,12 @@ system-deps:
 run: $(STAMP)
 	$(BIN)/python -m infra.localstack --port $(PORT)
 
-test: $(STAMP) system-deps
+test: test-unit system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The pure unit tests with boto3, botocore, moto and pynamodb made unimportable (seconds).
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q -p tests.pure -p no:cacheprovider tests/unit
 
 # The browser tests, writing their screenshots into docs/screens/ (commit the PNGs).
 screens: $(STAMP) system-deps

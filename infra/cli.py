@@ -85,7 +85,7 @@ def _use_stack_environment(args: argparse.Namespace) -> None:
 
 def _run_audit(args: argparse.Namespace) -> int:
     _use_stack_environment(args)
-    from cme_ledger.domain.audit import audit
+    from cme_ledger.services.audit import audit
 
     problems = audit(render_grace_minutes=args.render_grace_minutes)
     for problem in problems:
@@ -96,7 +96,7 @@ def _run_audit(args: argparse.Namespace) -> int:
 
 def _run_sweep(args: argparse.Namespace) -> int:
     _use_stack_environment(args)
-    from cme_ledger.domain.expiry import expire_due_credits
+    from cme_ledger.services.expiry import expire_due_credits
 
     print(json.dumps(expire_due_credits()))
     return 0
@@ -104,8 +104,8 @@ def _run_sweep(args: argparse.Namespace) -> int:
 
 def _run_rerender(args: argparse.Namespace) -> int:
     _use_stack_environment(args)
-    from cme_ledger.domain.certificates import rerender
     from cme_ledger.domain.errors import NotFound
+    from cme_ledger.services.certificates import rerender
 
     try:
         queued = rerender(args.user_id, args.claim_id)
@@ -118,7 +118,7 @@ def _run_rerender(args: argparse.Namespace) -> int:
 
 def _run_report(args: argparse.Namespace) -> int:
     _use_stack_environment(args)
-    from cme_ledger.domain.board_reports import write_abp_report
+    from cme_ledger.services.board_reports import write_abp_report
 
     print(json.dumps(write_abp_report()))
     return 0

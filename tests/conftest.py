@@ -27,8 +27,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A fresh moto backend with everything template.yaml declares, and the functions' environment set."""
     from moto import mock_aws
 
-    from cme_ledger import clock
-    from cme_ledger.config import reset_settings
+    from cme_ledger import runtime
     from infra import moto_patches
     from infra.provision import provision
 
@@ -38,10 +37,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         stack = provision(prefix="test", public_base_url="https://cme.test")
         for key, value in stack.shared_environment().items():
             monkeypatch.setenv(key, value)
-        reset_settings()
+        runtime.reset()
         yield stack
-        clock.set_clock(None)
-    reset_settings()
+        runtime.reset()
+    runtime.reset()
 
 
 @pytest.fixture

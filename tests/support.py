@@ -107,29 +107,39 @@ def seed_credits(
     from datetime import datetime
     from decimal import Decimal
 
-    from cme_ledger import clock
-    from cme_ledger.domain import credits
-    from cme_ledger.domain.catalog import courses_by_id
-    from cme_ledger.store.db import bind
-    from cme_ledger.store.models import Credit
-
-    bind()
-    course = courses_by_id()[course_id]
-    when = datetime.fromisoformat(earned_at.replace("Z", "+00:00"))
-    built = [
-        credits._build_credit(
-            credits.NewCredit(
-                user_id, course_id, f"Topic {i:05d}", Decimal(amount), f"seed-{user_id}-{i}", when
-            ),
-            course,
-            clock.now(),
-        )
-        for i in range(count)
-    ]
-    with Credit.batch_write() as batch:
-        for credit in built:
-            batch.save(credit)
+    built = build_credits(
+        [
+            (user_id, course_id, f"Topic {i:05d}", Decimal(amount), f"seed-{user_id}-{i}")
+            for i in range(count)
+        ],
+        datetime.fromisoformat(earned_at.replace("Z", "+00:00")),
+    )
     return [c.credit_id for c in built]
+
+
+def build_credits(items: list[tuple[str, str, str, Any, str]], earned_at: Any, now: Any = None) -> list[Any]:
+    """Credits (user, course, topic, amount, source id) built by the same domain code as POST
+    /admin/credits and written in batches: seeding thousands takes seconds."""
+    import secrets
+
+    from cme_ledger import clock
+    from cme_ledger.domain.credits import NewCredit, build_credit
+    from cme_ledger.services.catalog import courses_by_id
+    from cme_ledger.store import credits as credit_store
+
+    courses = courses_by_id()
+    at = now or clock.now()
+    built = [
+        build_credit(
+            NewCredit(user, course, topic, amount, source, earned_at),
+            courses[course],
+            at,
+            secrets.token_hex(5),
+        )
+        for user, course, topic, amount, source in items
+    ]
+    credit_store.save_all(built)
+    return built
 
 
 def claimable_totals(user_id: str) -> dict[str, dict[str, Any]]:

@@ -13,13 +13,14 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cme_ledger.batch import process_sqs_batch
-from cme_ledger.domain import certificates
+from cme_ledger.domain.certificates import render_target
 from cme_ledger.observability import logger, metrics, tracer
+from cme_ledger.services import certificates
 
 
 @tracer.capture_method
 def render_record(record: SQSRecord) -> None:
-    target = certificates.render_target(record.body)
+    target = render_target(record.body)
     if target is None:
         logger.error("malformed render message dropped", extra={"message_id": record.message_id})
         return

@@ -8,8 +8,8 @@ from typing import Any
 import boto3
 
 from cme_ledger import clock
-from cme_ledger.domain import certificates
-from cme_ledger.domain.audit import audit
+from cme_ledger.services import certificates
+from cme_ledger.services.audit import audit
 from cme_ledger.store import keys
 from cme_ledger.store.db import client, table_name
 from tests.support import call, make_course, make_premium, seed_credits

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from cme_ledger import clock
+from cme_ledger import clock, runtime
 from cme_ledger.config import get_settings
-from cme_ledger.domain.board_reports import write_abp_report
+from cme_ledger.services.board_reports import write_abp_report
 from cme_ledger.store import board_reports as store
 from infra import template as tpl
 from infra.invoke import invoke
@@ -58,7 +58,7 @@ def report_keys() -> list[str]:
 @pytest.fixture
 def pediatrics(aws: Any) -> list[str]:
     """Given a course offering ABP MOC Part 2 with a PARS activity id, and two credits."""
-    store.reset_clients()
+    runtime.reset()
     at("2026-03-02T15:00:00Z")
     reply = admin(
         "PUT",

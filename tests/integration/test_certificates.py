@@ -15,12 +15,14 @@ import pytest
 from botocore.exceptions import ClientError
 from pypdf import PdfReader
 
-from cme_ledger.domain import certificates as certificates_domain
+from cme_ledger import runtime
+from cme_ledger.services import certificates as certificates_service
+from cme_ledger.store import claims as claim_store
 from cme_ledger.store import objects
 from infra import template as tpl
 from infra.events import sqs_event
 from infra.invoke import invoke
-from tests.support import admin, call, make_course, make_premium
+from tests.support import admin, build_credits, call, make_course, make_premium
 
 LEARNER = "learner-cert"
 OTHER = "learner-other"
@@ -42,9 +44,9 @@ VERIFY_FIELDS = {
 @pytest.fixture(autouse=True)
 def fresh_clients() -> Iterator[None]:
     """Each test's moto backend gets clients made inside it."""
-    objects.reset_clients()
+    runtime.reset()
     yield
-    objects.reset_clients()
+    runtime.reset()
 
 
 def s3() -> Any:
@@ -77,40 +79,15 @@ def record_credits(user_id: str, items: list[tuple[str, str, float, str]]) -> li
 
 
 def seed_topics(user_id: str, items: list[tuple[str, str, str, str]]) -> None:
-    """Many credits at once (batch writes, as tests.support.seed_credits), each with its own topic.
-
-    POST /admin/credits writes each credit in a transaction, which moto copies the whole table for:
-    fine for a few, quadratic for a thousand.
-    """
+    """Many credits at once (batch writes, as tests.support.seed_credits), each with its own topic."""
     from datetime import datetime
     from decimal import Decimal
 
-    from cme_ledger import clock
-    from cme_ledger.domain import credits
-    from cme_ledger.domain.catalog import courses_by_id
-    from cme_ledger.store.db import bind
-    from cme_ledger.store.models import Credit
-
-    bind()
-    courses = courses_by_id()
-    built = [
-        credits._build_credit(
-            credits.NewCredit(
-                user_id,
-                course_id,
-                topic,
-                Decimal(amount),
-                f"seed-{course_id}-{topic}",
-                datetime.fromisoformat(earned_at.replace("Z", "+00:00")),
-            ),
-            courses[course_id],
-            clock.now(),
+    for course_id, topic, amount, earned_at in items:
+        build_credits(
+            [(user_id, course_id, topic, Decimal(amount), f"seed-{course_id}-{topic}")],
+            datetime.fromisoformat(earned_at.replace("Z", "+00:00")),
         )
-        for course_id, topic, amount, earned_at in items
-    ]
-    with Credit.batch_write() as batch:
-        for credit in built:
-            batch.save(credit)
 
 
 def set_profile(user_id: str, name: str, degree: str) -> None:
@@ -233,8 +210,8 @@ def test_worker_renders_the_claim_once_with_its_content(stack: Any) -> None:
         assert cert["certificate_code"] in text
     assert "PREVIEW" not in text
     # Out of the render work queue: recovery has nothing to re-queue.
-    stored = certificates_domain.store.get_claim(LEARNER, claim_id)
-    assert stored is not None and stored.work_pk is None and stored.pdf_key
+    stored = claim_store.get_claim(LEARNER, claim_id)
+    assert stored is not None and not stored.render_queued and stored.pdf_key
 
 
 def test_duplicate_message_writes_nothing_new(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -311,7 +288,7 @@ def test_render_that_keeps_failing_is_dead_lettered_then_rerendered(
     def broken(_document: Any) -> bytes:
         raise RuntimeError("renderer down")
 
-    monkeypatch.setattr(certificates_domain, "_render", broken)
+    monkeypatch.setattr(certificates_service, "_render", broken)
     # The queue's redrive policy (maxReceiveCount 5) moves the message on the 6th receive.
     for _ in range(5):
         messages = receive(stack, "RenderQueue")
@@ -331,13 +308,13 @@ def test_render_that_keeps_failing_is_dead_lettered_then_rerendered(
 
     # Fixed; re-driven (what `cme rerender` calls).
     monkeypatch.undo()
-    assert certificates_domain.rerender(LEARNER, claim_id) is True
+    assert certificates_service.rerender(LEARNER, claim_id) is True
     assert claim_status(claim_id)["status"] == "processing"
     assert render_queued(stack) == []
     assert claim_status(claim_id)["status"] == "ready"
     # A late dead letter for a claim that has rendered changes nothing.
-    assert certificates_domain.mark_failed(LEARNER, claim_id) is False
-    assert certificates_domain.rerender(LEARNER, claim_id) is False
+    assert certificates_service.mark_failed(LEARNER, claim_id) is False
+    assert certificates_service.rerender(LEARNER, claim_id) is False
 
 
 def test_malformed_and_unknown_messages_are_dropped(stack: Any) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from cme_ledger.domain import claims as claims_domain
-from cme_ledger.domain.audit import audit
+from cme_ledger import runtime
+from cme_ledger.services.audit import audit
 from tests.support import admin, call, claimable_totals, make_course, make_premium, seed_credits
 
 # These tests deliver no render messages: certificates (invariant 3) are audited in test_audit.py.
@@ -233,14 +233,14 @@ def test_five_thousand_credits_all_or_nothing(aws: Any) -> None:
     # the big claim is refused and every chunk it had applied is undone.
     def rival(step: str) -> None:
         if step == "chunk:49":
-            claims_domain.fault = None
+            runtime.set_fault(None)
             assert claim({"selections": [{"credit_id": ids[-1], "amount": 0.25}]}).status == 201
 
-    claims_domain.fault = rival
+    runtime.set_fault(rival)
     try:
         refused = claim(everything)
     finally:
-        claims_domain.fault = None
+        runtime.set_fault(None)
     assert refused.status == 409
     assert refused.body["error"]["details"] == [{"credit_id": ids[-1], "reason": "insufficient"}]
     after = claimable_totals(LEARNER)

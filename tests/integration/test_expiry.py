@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from cme_ledger import clock
-from cme_ledger.domain import claims as claims_domain
-from cme_ledger.domain.audit import audit
-from cme_ledger.domain.expiry import expire_due_credits
-from cme_ledger.store import db, repo
+from cme_ledger.services.audit import audit
+from cme_ledger.services.expiry import expire_due_credits
+from cme_ledger.store import claims as claim_store
+from cme_ledger.store import credits as credit_store
+from cme_ledger.store import db
 from cme_ledger.store import expiry as store_expiry
 from infra import template as tpl
 from infra.invoke import invoke
@@ -110,7 +111,7 @@ def test_invisible_and_unclaimable_from_the_instant_before_any_sweep(ledger: dic
     assert refused.status == 409 and refused.error_code == "credits_unavailable"
     assert refused.body["error"]["details"] == [{"credit_id": ledger["due"], "reason": "expired"}]
     # Nothing was marked: the refusal comes from the time alone.
-    assert repo.get_credits(LEARNER, [ledger["due"]])[ledger["due"]].expired_at is None
+    assert credit_store.get_credits(LEARNER, [ledger["due"]])[ledger["due"]].expired_at is None
 
 
 def test_sweep_marks_exactly_the_due_credits_and_reads_only_them(
@@ -119,15 +120,15 @@ def test_sweep_marks_exactly_the_due_credits_and_reads_only_them(
     at(WINDOW_CLOSES)
     assert sweep_route() == {"expired": 2, "credits_read": 2}
     assert "Scan" not in dynamodb_calls and "Query" in dynamodb_calls
-    stored = repo.get_credits(LEARNER, ledger.values())
+    stored = credit_store.get_credits(LEARNER, ledger.values())
     assert {name for name, cid in ledger.items() if stored[cid].expired_at} == {"due", "partial"}
     due, partial, full = stored[ledger["due"]], stored[ledger["partial"]], stored[ledger["full"]]
     assert due.unclaimed_at_expiry == {"AMA_PRA_1": Decimal("1.5"), "ACEP": Decimal("1.5")}
     assert partial.unclaimed_at_expiry == {"AMA_PRA_1": Decimal("1.5"), "ACEP": Decimal("2")}
     # Claimed parts are never touched by expiry; both left the index.
     assert partial.claimed == {"AMA_PRA_1": Decimal("0.5")} and len(partial.parts) == 1
-    assert (due.expiry_pk, due.expiry_sk, partial.expiry_pk) == (None, None, None)
-    assert full.expired_at is None and full.expiry_pk is None  # left the index when claimed in full
+    assert not due.indexed and not partial.indexed
+    assert full.expired_at is None and not full.indexed  # left the index when claimed in full
 
     dynamodb_calls.clear()
     assert sweep_route() == {"expired": 0, "credits_read": 0}
@@ -163,7 +164,7 @@ def test_claim_applied_between_read_and_write_is_kept_and_counted(
     assert expire_due_credits() == {"expired": 2, "credits_read": 2}
     monkeypatch.undo()
     assert interleaved == [0]
-    due = repo.get_credits(LEARNER, [ledger["due"]])[ledger["due"]]
+    due = credit_store.get_credits(LEARNER, [ledger["due"]])[ledger["due"]]
     assert due.expired_at == WINDOW_CLOSES
     assert due.claimed == {"AMA_PRA_1": Decimal("1")}
     assert due.unclaimed_at_expiry == {"AMA_PRA_1": Decimal("0.5"), "ACEP": Decimal("1.5")}
@@ -177,20 +178,20 @@ def test_claim_checked_before_the_instant_loses_to_the_sweep(
 ) -> None:
     """A claim prepared a second before the instant whose write comes after the sweep marked the
     credit is refused: never both claimed and expired."""
-    real_apply = claims_domain.store.apply_chunk
+    real_apply = claim_store.apply_chunk
 
     def sweep_first(*args: Any, **kwargs: Any) -> str:
         at(WINDOW_CLOSES)
         assert expire_due_credits()["expired"] == 2
         return real_apply(*args, **kwargs)
 
-    monkeypatch.setattr(claims_domain.store, "apply_chunk", sweep_first)
+    monkeypatch.setattr(claim_store, "apply_chunk", sweep_first)
     at("2026-01-10T11:59:59Z")
     refused = claim({"selections": [{"credit_id": ledger["due"]}]})
     monkeypatch.undo()
     assert refused.status == 409 and refused.error_code == "credits_unavailable"
     assert refused.body["error"]["details"] == [{"credit_id": ledger["due"], "reason": "expired"}]
-    due = repo.get_credits(LEARNER, [ledger["due"]])[ledger["due"]]
+    due = credit_store.get_credits(LEARNER, [ledger["due"]])[ledger["due"]]
     assert due.claimed == {} and due.parts == {} and due.expired_at == WINDOW_CLOSES
     assert audit(render_grace_minutes=NO_RENDERING) == []
 
@@ -235,7 +236,7 @@ def test_interrupted_sweep_is_finished_by_the_next_run(aws: Any, monkeypatch: py
     assert sweep_route() == {"expired": 0, "credits_read": 0}
     assert store_expiry.get_next_day() == "2026-01-06"
     for user in ("learner-0", "learner-1", "learner-2"):
-        assert all(c.expired_at for c in repo.iter_credits(user))
+        assert all(c.expired_at for c in credit_store.iter_credits(user))
 
 
 def test_sweep_route_needs_admin(aws: Any) -> None:

@@ -16,8 +16,8 @@ from typing import Any
 import boto3
 import pytest
 
+from cme_ledger import runtime
 from cme_ledger.observability import logger
-from cme_ledger.store import objects, queue
 from infra import template as tpl
 from infra.events import http_event, schedule_event, sqs_event
 from infra.invoke import LambdaContext, handler_of
@@ -48,13 +48,11 @@ def output(capsys: pytest.CaptureFixture[str]) -> Iterator[Output]:
     assert isinstance(handler, logging.StreamHandler)
     level, stream = logger.log_level, handler.setStream(captured.stream)
     logger.setLevel("INFO")
-    objects.reset_clients()
-    queue.reset_clients()
+    runtime.reset()
     yield captured
     logger.setLevel(level)
     handler.setStream(stream)
-    objects.reset_clients()
-    queue.reset_clients()
+    runtime.reset()
 
 
 def lines(out: str) -> list[dict[str, Any]]:

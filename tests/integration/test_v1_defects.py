@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 
-from cme_ledger import clock
-from cme_ledger.domain import claims as claims_domain
-from cme_ledger.domain.audit import audit
-from cme_ledger.store import repo
+from cme_ledger import clock, runtime
+from cme_ledger.services.audit import audit
+from cme_ledger.store import credits as credit_store
 from cme_ledger.store.db import client, table_name
-from tests.support import admin, call, make_course, make_premium, seed_credits
+from tests.support import admin, build_credits, call, make_course, make_premium, seed_credits
 
 NO_RENDERING = 10**7  # minutes: these tests deliver no render messages
 LEARNER = "learner-1"
@@ -66,9 +65,9 @@ def steps() -> Iterator[list[Any]]:
         for hook in hooks:
             hook(name)
 
-    claims_domain.fault = fault
+    runtime.set_fault(fault)
     yield hooks
-    claims_domain.fault = None
+    runtime.set_fault(None)
 
 
 # ---------------------------------------------------------------------- 1. the clock of a long claim
@@ -98,7 +97,7 @@ def test_a_credit_whose_window_closes_while_a_long_claim_runs_is_not_taken(
     refused = claim({"all": True}, "long")
     assert refused.status == 409, refused
     assert refused.body["error"]["details"] == [{"credit_id": closing, "reason": "expired"}]
-    assert all(not c.claimed.get("AMA_PRA_1") for c in repo.iter_credits(LEARNER))
+    assert all(not c.claimed.get("AMA_PRA_1") for c in credit_store.iter_credits(LEARNER))
     assert audit(render_grace_minutes=NO_RENDERING) == []
 
 
@@ -108,7 +107,7 @@ def test_the_audit_reports_a_line_applied_at_or_after_its_credits_expiry(aws: An
     make_premium(LEARNER)
     [credit_id] = seed_credits(LEARNER, "em", 1, earned_at="2026-05-01T10:00:00Z")
     assert claim({"all": True}, "k").status == 201
-    credit = repo.get_credits(LEARNER, [credit_id])[credit_id]
+    credit = credit_store.get_credits(LEARNER, [credit_id])[credit_id]
     # What the defect left behind: a page stamped at (or after) the credit's expiry instant.
     [page] = [item for item in _claim_items(LEARNER) if item["kind"]["S"] == "claim_lines"]
     client().update_item(
@@ -346,7 +345,7 @@ def test_a_course_offering_abp_moc_needs_its_pars_activity_id(aws: Any) -> None:
 
 
 def test_abp_lines_held_back_are_listed_by_the_audit_and_go_out_once_the_course_has_its_id(aws: Any) -> None:
-    from cme_ledger.domain.board_reports import write_abp_report
+    from cme_ledger.services.board_reports import write_abp_report
     from cme_ledger.store.models import Course
 
     at(T0)
@@ -420,13 +419,13 @@ def test_an_undone_claim_marks_a_credit_expired_meanwhile_instead_of_reindexing_
     steps.append(rival_then_time)
     refused = claim({"selections": [{"credit_id": c} for c in [*first, closing, rival_target]]}, "big")
     assert refused.status == 409, refused
-    credit = repo.get_credits(LEARNER, [closing])[closing]
+    credit = credit_store.get_credits(LEARNER, [closing])[closing]
     assert credit.claimed.get("AMA_PRA_1", 0) == 0
-    assert credit.expiry_pk is None
+    assert not credit.indexed
     assert credit.expired_at == clock.iso(T0 + timedelta(seconds=10))
     assert credit.unclaimed_at_expiry == {"AMA_PRA_1": 1}
-    still_open = repo.get_credits(LEARNER, first[:1])[first[0]]
-    assert still_open.expiry_pk is not None and still_open.expired_at is None
+    still_open = credit_store.get_credits(LEARNER, first[:1])[first[0]]
+    assert still_open.indexed and still_open.expired_at is None
     assert audit(render_grace_minutes=NO_RENDERING) == []
 
 
@@ -435,12 +434,9 @@ def test_a_claim_at_the_maxima_of_api_md_succeeds(aws: Any) -> None:
     """5,000 selections with 300-character topics over 50 courses with 300-character titles (make
     test-slow: minutes under moto). The item-size checks of every page at 5,000 courses are in
     test_claim_item_sizes.py."""
-    from cme_ledger.store.db import bind
-    from cme_ledger.store.models import Credit
 
     at(T0)
     make_premium(LEARNER)
-    built = []
     for course in range(50):
         title = f"{course:02d}" + "\U0001d517" * 298
         reply = admin(
@@ -449,30 +445,14 @@ def test_a_claim_at_the_maxima_of_api_md_succeeds(aws: Any) -> None:
             body={"title": title, "provider": "P" * 200, "credit_types": ["AMA_PRA_1"]},
         )
         assert reply.status == 200
-    from cme_ledger.domain import credits
-    from cme_ledger.domain.catalog import courses_by_id
-
-    courses = courses_by_id()
-    for i in range(5000):
-        course_id = f"m{i % 50:02d}"
-        built.append(
-            credits._build_credit(
-                credits.NewCredit(
-                    LEARNER,
-                    course_id,
-                    f"{i:04d}" + "\U0001d504" * 296,
-                    Decimal("1"),
-                    f"s{i}",
-                    T0 - timedelta(days=1),
-                ),
-                courses[course_id],
-                T0,
-            )
-        )
-    bind()
-    with Credit.batch_write() as batch:
-        for credit in built:
-            batch.save(credit)
+    built = build_credits(
+        [
+            (LEARNER, f"m{i % 50:02d}", f"{i:04d}" + "\U0001d504" * 296, Decimal("1"), f"s{i}")
+            for i in range(5000)
+        ],
+        T0 - timedelta(days=1),
+        T0,
+    )
     made = claim({"selections": [{"credit_id": c.credit_id} for c in built]}, "max")
     assert made.status == 201, made
     assert sum(len(c["topics"]) for c in made.body["certificates"]) == 5000

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from cme_ledger.domain.audit import audit
+from cme_ledger.services.audit import audit
 from tests.support import call, make_course, make_premium, seed_credits
 
 LEARNER = "learner-c"
@@ -85,9 +85,9 @@ def test_eight_threads_never_over_claim(server_stack: Any) -> None:
                 expected[selection["credit_id"]] = expected.get(selection["credit_id"], Decimal(0)) + Decimal(
                     str(selection["amount"])
                 )
-    from cme_ledger.store import repo
+    from cme_ledger.store import credits as credit_store
 
-    stored = repo.get_credits(LEARNER, ids)
+    stored = credit_store.get_credits(LEARNER, ids)
     for credit_id, credit in stored.items():
         claimed = credit.claimed.get("AMA_PRA_1", Decimal(0))
         assert claimed <= credit.amount

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from cme_ledger import clock
-from cme_ledger.domain import claims as claims_domain
-from cme_ledger.domain.audit import audit
-from cme_ledger.store.models import Claim
+from cme_ledger import clock, runtime
+from cme_ledger.domain.model import ClaimRecord
+from cme_ledger.services import claims as claims_service
+from cme_ledger.services.audit import audit
 from tests.support import call, claimable_totals, make_course, make_premium, seed_credits
 
 LEARNER = "learner-f"
@@ -38,7 +38,7 @@ def ledger(aws: Any) -> Iterator[list[str]]:
     make_course()
     make_premium(LEARNER)
     yield seed_credits(LEARNER, "em", CREDITS)
-    claims_domain.fault = None
+    runtime.set_fault(None)
 
 
 def claim(body: dict[str, Any], key: str) -> Any:
@@ -50,22 +50,22 @@ def later(minutes: int) -> None:
     clock.set_clock(lambda: start + timedelta(minutes=minutes))
 
 
-def only_claims() -> list[Claim]:
-    from cme_ledger.store.claims import scan_everything
+def only_claims() -> list[ClaimRecord]:
+    from cme_ledger.store.scan import read_ledger
 
-    return [item for item in scan_everything() if isinstance(item, Claim)]
+    return list(read_ledger().claims.values())
 
 
 @pytest.mark.parametrize("step", STEPS)
 def test_crash_then_recovery_finishes_the_claim(ledger: list[str], step: str) -> None:
     before = claimable_totals(LEARNER)
-    claims_domain.fault = crash_at(step)
+    runtime.set_fault(crash_at(step))
     with pytest.raises(Crash):
         claim({"all": True}, f"crash-{step}")
-    claims_domain.fault = None
+    runtime.set_fault(None)
 
     later(10)
-    claims_domain.recover()
+    claims_service.recover()
     assert audit(render_grace_minutes=RENDERING_NOT_UNDER_TEST) == []
     after = claimable_totals(LEARNER)
     # Finished: every credit reduced by exactly what was asked, once.
@@ -75,10 +75,10 @@ def test_crash_then_recovery_finishes_the_claim(ledger: list[str], step: str) ->
 
 @pytest.mark.parametrize("step", STEPS)
 def test_retry_after_crash_resumes_the_same_claim(ledger: list[str], step: str) -> None:
-    claims_domain.fault = crash_at(step)
+    runtime.set_fault(crash_at(step))
     with pytest.raises(Crash):
         claim({"all": True}, "retry-key")
-    claims_domain.fault = None
+    runtime.set_fault(None)
     later(10)
     first = claim({"all": True}, "retry-key")
     second = claim({"all": True}, "retry-key")
@@ -89,10 +89,10 @@ def test_retry_after_crash_resumes_the_same_claim(ledger: list[str], step: str) 
 
 
 def test_retry_while_running_is_request_in_progress(ledger: list[str]) -> None:
-    claims_domain.fault = crash_at("chunk:1")
+    runtime.set_fault(crash_at("chunk:1"))
     with pytest.raises(Crash):
         claim({"all": True}, "busy")
-    claims_domain.fault = None
+    runtime.set_fault(None)
     busy = claim({"all": True}, "busy")
     assert busy.status == 409 and busy.error_code == "request_in_progress"
 
@@ -104,18 +104,18 @@ def test_crash_while_undoing_a_conflict_ends_undone(ledger: list[str], undo_step
 
     def rival_then_crash(name: str) -> None:
         if name == "chunk:1":
-            claims_domain.fault = crash_at(undo_step)  # the rival's own steps never match an undo step
+            runtime.set_fault(crash_at(undo_step))  # the rival's own steps never match an undo step
             rival = call(
                 "POST", "/claims", user=LEARNER, body={"selections": [{"credit_id": last, "amount": 0.5}]}
             )
             assert rival.status == 201
 
-    claims_domain.fault = rival_then_crash
+    runtime.set_fault(rival_then_crash)
     with pytest.raises(Crash):
         claim({"all": True}, "undo")
-    claims_domain.fault = None
+    runtime.set_fault(None)
     later(10)
-    claims_domain.recover()
+    claims_service.recover()
     assert audit(render_grace_minutes=RENDERING_NOT_UNDER_TEST) == []
     after = claimable_totals(LEARNER)
     # Undone: exactly as before, but for the rival's 0.5 on the last credit.

@@ -29,8 +29,6 @@ def line(i: int, course: str, topic: str = "Topic") -> PlannedLine:
         expires_at="2029-01-01T00:00:00Z",
         amount=Decimal("1"),
         credit_amount=Decimal("1"),
-        expiry_pk="EXP#2029-01-01#00",
-        expiry_sk=f"2029-01-01T00:00:00Z#u#{i}",
         fills=True,
     )
 

@@ -17,7 +17,7 @@ def _count(result: dict[str, Any], names: dict[str, str]) -> None:
 
 
 def expiry_sweep() -> dict[str, int]:
-    from cme_ledger.domain.expiry import expire_due_credits
+    from cme_ledger.services.expiry import expire_due_credits
 
     result = expire_due_credits()
     _count(result, {"expired": "CreditsExpired", "credits_read": "CreditsRead"})
@@ -26,7 +26,7 @@ def expiry_sweep() -> dict[str, int]:
 
 
 def claim_recovery() -> dict[str, int]:
-    from cme_ledger.domain.claims import recover
+    from cme_ledger.services.claims import recover
 
     result = recover()
     _count(result, {"finished": "ClaimsFinished", "undone": "ClaimsUndone", "requeued": "RendersRequeued"})
@@ -35,7 +35,7 @@ def claim_recovery() -> dict[str, int]:
 
 
 def abp_report() -> dict[str, Any]:
-    from cme_ledger.domain.board_reports import write_abp_report
+    from cme_ledger.services.board_reports import write_abp_report
 
     result = write_abp_report()
     _count(result, {"lines": "AbpLinesReported"})

@@ -27,6 +27,11 @@ def _secret() -> bytes:
     return hashlib.sha256(f"cme-ledger:{settings.table_name}".encode()).digest()
 
 
+def reset_secret() -> None:
+    """Forget the cached secret (runtime.reset)."""
+    _secret.cache_clear()
+
+
 def _sign(payload: bytes) -> str:
     return base64.urlsafe_b64encode(hmac.new(_secret(), payload, hashlib.sha256).digest()[:18]).decode()
 

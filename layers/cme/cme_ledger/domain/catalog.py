@@ -1,14 +1,13 @@
-"""Courses and the credit types they offer."""
+"""Courses and the credit types they offer. Pure."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from cme_ledger import clock
 from cme_ledger.domain.credit_types import CREDIT_TYPES
 from cme_ledger.domain.errors import InvalidInput
-from cme_ledger.store import repo
-from cme_ledger.store.models import Course
+from cme_ledger.domain.model import Course
 
 DEFAULT_CLAIM_WINDOW_YEARS = 3
 ABP_MOC_2 = "ABP_MOC_2"
@@ -31,41 +30,32 @@ def course_view(course: Course) -> dict[str, Any]:
     return view
 
 
-def list_courses() -> dict[str, Any]:
-    courses = sorted(repo.list_courses(), key=lambda c: (c.title, c.course_id))
-    return {"items": [course_view(c) for c in courses]}
+def courses_view(courses: Iterable[Course]) -> dict[str, Any]:
+    ordered = sorted(courses, key=lambda c: (c.title, c.course_id))
+    return {"items": [course_view(c) for c in ordered]}
 
 
-def courses_by_id() -> dict[str, Course]:
-    """All courses, keyed by id (the catalogue is small: one query)."""
-    return {c.course_id: c for c in repo.list_courses()}
-
-
-def put_course(
+def new_course(
     course_id: str,
     title: str,
     provider: str,
     credit_types: list[str],
     claim_window_years: int | None,
     pars_activity_id: str | None,
-) -> dict[str, Any]:
-    """Create or replace a course. A changed claim window applies to credit recorded from then on.
-
-    A course offering ABP MOC Part 2 needs its PARS activity id: its points are reported against it.
-    """
+) -> Course:
+    """A course as PUT /admin/courses describes it. A course offering ABP MOC Part 2 needs its PARS
+    activity id: its points are reported against it. A changed claim window applies to credit
+    recorded from then on."""
     if ABP_MOC_2 in credit_types and not pars_activity_id:
         raise InvalidInput(
             "A course offering ABP_MOC_2 needs its PARS activity id.",
             [{"field": "pars_activity_id", "reason": "required when the course offers ABP_MOC_2"}],
         )
-    course = Course(
+    return Course(
         course_id=course_id,
         title=title,
         provider=provider,
-        credit_types=list(dict.fromkeys(credit_types)),
+        credit_types=tuple(dict.fromkeys(credit_types)),
         claim_window_years=claim_window_years or DEFAULT_CLAIM_WINDOW_YEARS,
         pars_activity_id=pars_activity_id,
-        updated_at=clock.iso(clock.now()),
     )
-    repo.save_course(course)
-    return course_view(course)

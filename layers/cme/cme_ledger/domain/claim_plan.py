@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from cme_ledger.domain.amounts import ZERO
+from cme_ledger.domain.model import CourseSnapshot
 
 MAX_LINES = 99  # credit updates per transaction: 99 + the page = 100 items, DynamoDB's limit
 PAGE_BUDGET = 300_000  # bytes of a page item, with a margin under DynamoDB's 400 KB
@@ -34,19 +35,7 @@ class PlannedLine:
     expires_at: str
     amount: Decimal
     credit_amount: Decimal  # the credit's full amount (the write's condition)
-    expiry_pk: str | None  # the credit's expiry index keys, restored if the line is undone
-    expiry_sk: str | None
     fills: bool  # after this line every offered type is fully claimed: leave the expiry index
-
-
-@dataclass(frozen=True)
-class CourseSnapshot:
-    """A course as the claim prints it: copied when the claim is made, never changed afterwards."""
-
-    course_id: str
-    title: str
-    provider: str
-    code: str  # the certificate code of this course's certificate
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,3 @@ CREDIT_TYPES: dict[str, CreditType] = {
         ),
     )
 }
-
-
-def is_known(code: str) -> bool:
-    return code in CREDIT_TYPES

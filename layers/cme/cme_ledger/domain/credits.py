@@ -1,22 +1,19 @@
-"""Earned credit: recording it (idempotent per source), what is claimable, listings and summaries."""
+"""Earned credit: what is claimable, recording it, listings and summaries. Pure: the time is handed in."""
 
 from __future__ import annotations
 
-import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from cme_ledger import clock
-from cme_ledger.config import get_settings
 from cme_ledger.domain.amounts import ZERO, normalize, to_json_number
 from cme_ledger.domain.calendar import add_years
-from cme_ledger.domain.catalog import courses_by_id
 from cme_ledger.domain.credit_types import CREDIT_TYPES, DEFAULT_CREDIT_TYPE
 from cme_ledger.domain.errors import InvalidInput
-from cme_ledger.store import keys, repo
-from cme_ledger.store.models import Course, Credit
+from cme_ledger.domain.model import Course, Credit
+from cme_ledger.domain.times import compact, iso, parse_iso
 
 
 @dataclass(frozen=True)
@@ -29,13 +26,9 @@ class NewCredit:
     earned_at: datetime | None = None
 
 
-def new_credit_id(earned_at: datetime) -> str:
-    """Credit ids sort like earned_at, so a learner's partition is in earned order."""
-    return f"{clock.compact(earned_at)}-{secrets.token_hex(5)}"
-
-
 def is_expired(credit: Credit, at: datetime) -> bool:
-    return bool(credit.expired_at) or clock.parse_iso(credit.expires_at) <= at
+    """Expired from `expires_at` on, whether or not the sweep has marked it."""
+    return bool(credit.expired_at) or parse_iso(credit.expires_at) <= at
 
 
 def claimable(credit: Credit, course: Course | None, at: datetime) -> dict[str, Decimal]:
@@ -50,27 +43,24 @@ def claimable(credit: Credit, course: Course | None, at: datetime) -> dict[str, 
     return left
 
 
-def is_fully_claimed(credit: Credit, course: Course | None) -> bool:
-    if course is None:
-        return False
-    return all(credit.claimed.get(code, ZERO) >= credit.amount for code in course.credit_types)
+def unclaimed_per_type(
+    amount: Decimal, claimed: Mapping[str, Decimal], course: Course | None
+) -> dict[str, Decimal]:
+    """amount - claimed for each type the course offers (types seen claimed when it is unknown)."""
+    codes = list(course.credit_types) if course is not None else sorted(claimed)
+    return {code: max(amount - claimed.get(code, ZERO), ZERO) for code in codes}
 
 
-def expiry_index_keys(user_id: str, credit_id: str, expires_at: str) -> tuple[str, str]:
-    shard = keys.expiry_shard(credit_id, get_settings().expiry_shards)
-    return keys.expiry_pk(expires_at[:10], shard), keys.expiry_sk(expires_at, user_id, credit_id)
+def check_credit_type(credit_type: str, field: str = "credit_type") -> None:
+    if credit_type not in CREDIT_TYPES:
+        raise InvalidInput("Unknown credit type.", [{"field": field, "reason": "unknown credit type"}])
 
 
 # ----------------------------------------------------------------------------- recording
 
 
-def record_credits(items: list[NewCredit]) -> list[dict[str, Any]]:
-    """Record a batch of earned credit, all validated before anything is written.
-
-    The same (user_id, source_id) again returns the credit first recorded, with created False.
-    """
-    now = clock.now()
-    courses = courses_by_id()
+def recording_problems(items: list[NewCredit], courses: Mapping[str, Course], now: datetime) -> None:
+    """Refuse the whole batch when one item cannot be recorded (422 naming each item's field)."""
     problems = []
     for index, item in enumerate(items):
         if item.course_id not in courses:
@@ -80,60 +70,39 @@ def record_credits(items: list[NewCredit]) -> list[dict[str, Any]]:
     if problems:
         raise InvalidInput("Some items cannot be recorded; nothing was recorded.", problems)
 
-    known = repo.get_source_refs((i.user_id, i.source_id) for i in items)
-    results: list[dict[str, Any]] = []
-    created_any = False
-    for item in items:
-        ref = (item.user_id, item.source_id)
-        if ref in known:
-            results.append({"credit_id": known[ref], "source_id": item.source_id, "created": False})
-            continue
-        credit = _build_credit(item, courses[item.course_id], now)
-        existing = repo.create_credit(credit)
-        if existing is not None:
-            known[ref] = existing
-            results.append({"credit_id": existing, "source_id": item.source_id, "created": False})
-            continue
-        known[ref] = credit.credit_id
-        created_any = True
-        results.append({"credit_id": credit.credit_id, "source_id": item.source_id, "created": True})
-    if created_any:
-        repo.ensure_sweep_start(clock.iso(now)[:10])
-    return results
+
+def credit_id_for(earned_at: datetime, random_hex: str) -> str:
+    """Credit ids sort like earned_at, so a learner's partition is in earned order."""
+    return f"{compact(earned_at)}-{random_hex}"
 
 
-def _build_credit(item: NewCredit, course: Course, now: datetime) -> Credit:
+def build_credit(item: NewCredit, course: Course, now: datetime, random_hex: str) -> Credit:
+    """A new credit: open (in the sweep's index) until its window closes, which may already have
+    happened for an import of old credit (then it is expired from the start)."""
     earned_at = (item.earned_at or now).replace(microsecond=0)
     expires_at = add_years(earned_at, int(course.claim_window_years))
-    credit_id = new_credit_id(earned_at)
     amount = normalize(item.amount)
-    credit = repo.new_credit(
+    expired = expires_at <= now
+    return Credit(
         user_id=item.user_id,
-        credit_id=credit_id,
+        credit_id=credit_id_for(earned_at, random_hex),
         course_id=item.course_id,
         topic=item.topic,
         amount=amount,
-        earned_at=clock.iso(earned_at),
-        expires_at=clock.iso(expires_at),
+        earned_at=iso(earned_at),
+        expires_at=iso(expires_at),
         source_id=item.source_id,
-        recorded_at=clock.iso(now),
-        claimed={},
-        parts={},
-        version=0,
+        recorded_at=iso(now),
+        indexed=not expired,
+        expired_at=iso(now) if expired else None,
+        unclaimed_at_expiry={code: amount for code in course.credit_types} if expired else None,
     )
-    if expires_at <= now:
-        # Imported after its window closed: expired from the start, never in the sweep's index.
-        credit.expired_at = clock.iso(now)
-        credit.unclaimed_at_expiry = {code: amount for code in course.credit_types}
-    else:
-        credit.expiry_pk, credit.expiry_sk = expiry_index_keys(item.user_id, credit_id, credit.expires_at)
-    return credit
 
 
 # ----------------------------------------------------------------------------- reading
 
 
-def credit_view(credit: Credit, course: Course | None, left: dict[str, Decimal]) -> dict[str, Any]:
+def credit_view(credit: Credit, course: Course | None, left: Mapping[str, Decimal]) -> dict[str, Any]:
     return {
         "credit_id": credit.credit_id,
         "course_id": credit.course_id,
@@ -146,26 +115,22 @@ def credit_view(credit: Credit, course: Course | None, left: dict[str, Decimal])
     }
 
 
-def check_credit_type(credit_type: str, field: str = "credit_type") -> None:
-    if credit_type not in CREDIT_TYPES:
-        raise InvalidInput("Unknown credit type.", [{"field": field, "reason": "unknown credit type"}])
-
-
-def list_credits(
-    user_id: str,
+def list_page(
+    credits: Iterable[Credit],
+    courses: Mapping[str, Course],
+    now: datetime,
+    *,
     credit_type: str | None,
     course_id: str | None,
     limit: int,
-    after_sk: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """The caller's unexpired credits with something claimable, oldest first; returns (items, next key)."""
+    """One page of unexpired credits with something claimable, in the order given; returns the
+    items and the id of the last one when more follow (the next page starts after it)."""
     if credit_type is not None:
         check_credit_type(credit_type)
-    now = clock.now()
-    courses = courses_by_id()
     items: list[dict[str, Any]] = []
-    last_sk: str | None = None
-    for credit in repo.iter_credits(user_id, after_sk, page_size=min(max(limit * 2, 25), 500)):
+    last: str | None = None
+    for credit in credits:
         if course_id is not None and credit.course_id != course_id:
             continue
         course = courses.get(credit.course_id)
@@ -173,21 +138,21 @@ def list_credits(
         if not left or (credit_type is not None and credit_type not in left):
             continue
         if len(items) == limit:
-            return items, last_sk  # one more exists: the page ends at the last item returned
+            return items, last  # one more exists: the page ends at the last item returned
         items.append(credit_view(credit, course, left))
-        last_sk = credit.sk
+        last = credit.credit_id
     return items, None
 
 
-def credit_summary(user_id: str, credit_type: str | None) -> dict[str, Any]:
-    """What the caller can claim now for one type, by course in title order."""
+def summary(
+    credits: Iterable[Credit], courses: Mapping[str, Course], now: datetime, credit_type: str | None
+) -> dict[str, Any]:
+    """What can be claimed now for one type, by course in title order."""
     credit_type = DEFAULT_CREDIT_TYPE if credit_type is None else credit_type  # "" is an unknown type
     check_credit_type(credit_type)
-    now = clock.now()
-    courses = courses_by_id()
     by_course: dict[str, dict[str, Any]] = {}
     total = ZERO
-    for credit in repo.iter_credits(user_id, page_size=500):
+    for credit in credits:
         course = courses.get(credit.course_id)
         left = claimable(credit, course, now).get(credit_type)
         if left is None or course is None:

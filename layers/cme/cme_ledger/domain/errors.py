@@ -77,3 +77,26 @@ class CertificateNotReady(DomainError):
 class EvaluationExists(DomainError):
     code = "evaluation_exists"
     message = "An evaluation was already submitted for this claim."
+
+
+# ----------------------------------------------------------------------------- storage outcomes
+# Raised by the store (which recognises DynamoDB's failures in one place) and decided on by the
+# services; never an answer to a request by themselves.
+
+
+class Conflict(Exception):
+    """A conditional write found the item not as it expected (someone else changed it first)."""
+
+
+class TransactionCancelled(Exception):
+    """A transaction was cancelled; `reasons` has one entry per item, in order (None: no problem
+    with that item, "ConditionalCheckFailed", "TransactionConflict", ...), or is empty when the
+    service did not say."""
+
+    def __init__(self, reasons: list[str | None]) -> None:
+        super().__init__(", ".join(str(r) for r in reasons))
+        self.reasons = reasons
+
+    def failed(self, code: str = "ConditionalCheckFailed") -> list[int]:
+        """Positions of the items that failed with `code`."""
+        return [i for i, reason in enumerate(self.reasons) if reason == code]

@@ -1,34 +1,23 @@
-"""Learner profiles and premium membership."""
+"""Learner profiles and premium membership. Pure: the time is handed in."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from cme_ledger import clock
-from cme_ledger.store import repo
-from cme_ledger.store.models import Profile
+from cme_ledger.domain.model import Profile
+from cme_ledger.domain.times import parse_iso
 
 PROFILE_FIELDS = ("display_name", "degree", "first_name", "last_name", "birth_month_day")
 BOARDS = ("ABP", "ABIM")
+ABP = "ABP_MOC_2"
 
 
-def board_ids_of(profile: Profile) -> dict[str, str]:
-    """The profile's board ids as a plain dict (pynamodb gives a MapAttribute once read back)."""
-    raw = profile.board_ids
-    return dict(raw.as_dict() if hasattr(raw, "as_dict") else raw or {})
-
-
-def membership_view(profile: Profile | None) -> dict[str, Any]:
-    premium_until = profile.premium_until if profile else None
-    return {"premium": is_premium(profile), "premium_until": premium_until}
-
-
-def is_premium(profile: Profile | None, at: datetime | None = None) -> bool:
+def is_premium(profile: Profile | None, at: datetime) -> bool:
     """Premium while premium_until is in the future."""
     if profile is None or not profile.premium_until:
         return False
-    return clock.parse_iso(profile.premium_until) > (at or clock.now())
+    return parse_iso(profile.premium_until) > at
 
 
 def display_name_of(profile: Profile | None, token_name: str = "") -> str:
@@ -36,41 +25,34 @@ def display_name_of(profile: Profile | None, token_name: str = "") -> str:
     return (profile.display_name if profile is not None else None) or token_name
 
 
-def profile_view(user_id: str, profile: Profile | None, token_name: str = "") -> dict[str, Any]:
-    if profile is None:
-        profile = repo.new_profile(user_id)
+def board_report_gaps(profile: Profile) -> list[dict[str, str]]:
+    """What an ABP MOC Part 2 claim needs on the profile and it lacks (API.md's details)."""
+    missing = []
+    if not profile.board_ids.get("ABP"):
+        missing.append({"field": "board_ids.ABP", "reason": "missing"})
+    if not profile.birth_month_day:
+        missing.append({"field": "birth_month_day", "reason": "missing"})
+    if not profile.first_name:
+        missing.append({"field": "first_name", "reason": "missing"})
+    if not profile.last_name:
+        missing.append({"field": "last_name", "reason": "missing"})
+    return missing
+
+
+def membership_view(profile: Profile | None, at: datetime) -> dict[str, Any]:
+    return {"premium": is_premium(profile, at), "premium_until": profile.premium_until if profile else None}
+
+
+def profile_view(user_id: str, profile: Profile | None, at: datetime, token_name: str = "") -> dict[str, Any]:
+    """GET /me: a learner with no profile yet gets API.md's defaults."""
+    shown = profile or Profile(user_id)
     return {
         "user_id": user_id,
         "display_name": display_name_of(profile, token_name),
-        "degree": profile.degree or "",
-        "first_name": profile.first_name or "",
-        "last_name": profile.last_name or "",
-        "membership": membership_view(profile),
-        "board_ids": board_ids_of(profile),
-        "birth_month_day": profile.birth_month_day,
+        "degree": shown.degree or "",
+        "first_name": shown.first_name or "",
+        "last_name": shown.last_name or "",
+        "membership": membership_view(profile, at),
+        "board_ids": dict(shown.board_ids),
+        "birth_month_day": shown.birth_month_day,
     }
-
-
-def get_me(user_id: str, token_name: str = "") -> dict[str, Any]:
-    """The caller's profile; a learner with none yet gets the defaults of API.md (nothing is written)."""
-    return profile_view(user_id, repo.get_profile(user_id), token_name)
-
-
-def update_me(user_id: str, changes: dict[str, Any], token_name: str = "") -> dict[str, Any]:
-    """Write only the fields given (None clears an optional one); board_ids merge per board, and
-    `board_ids: null` clears them all. Membership, set by staff, is never written here."""
-    fields = {name: changes[name] for name in PROFILE_FIELDS if name in changes}
-    fields["updated_at"] = clock.iso(clock.now())
-    boards = changes.get("board_ids")
-    profile = repo.update_profile(
-        user_id,
-        fields,
-        boards,
-        clear_boards="board_ids" in changes and boards is None,
-    )
-    return profile_view(user_id, profile, token_name)
-
-
-def set_membership(user_id: str, premium_until: datetime | None) -> dict[str, Any]:
-    profile = repo.set_premium_until(user_id, clock.iso(premium_until) if premium_until else None)
-    return membership_view(profile)

@@ -17,31 +17,22 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from cme_ledger.config import get_settings
+from cme_ledger.domain.model import BoardEntry
 from cme_ledger.store import keys
-from cme_ledger.store.db import bind, client, table_name
-from cme_ledger.store.models import Claim
+from cme_ledger.store.db import client, plain, table_name
+from cme_ledger.store.failures import succeeded
 
 REPORT_PREFIX = "reports/abp/"
 # TransactWriteItems takes 100 items: 49 entries (entry + claim each) and the report record.
 MARK_CHUNK = 49
 
-EntryKey = tuple[str, str]  # (pk, sk) of a BoardReportEntry
-
-
-@dataclass(frozen=True)
-class EntryState:
-    pk: str
-    sk: str
-    user_id: str
-    claim_id: str
-    queued: bool  # still in the work index (not reported yet)
-    report_key: str | None  # the report that holds it
+EntryRef = tuple[str, str]  # (user_id, claim_id) of a claim's board entry
 
 
 @dataclass(frozen=True)
 class PendingReport:
     report_key: str
-    entries: list[EntryKey]
+    entries: list[EntryRef]
 
 
 @lru_cache(maxsize=1)
@@ -60,66 +51,64 @@ def report_key(day: str, number: int) -> str:
     return f"{REPORT_PREFIX}{day}-{number}.txt"
 
 
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
 def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _entry_key(ref: EntryRef) -> dict[str, Any]:
+    return _key(keys.user_pk(ref[0]), keys.board_entry_sk(ref[1]))
+
+
+def _ref(pk: str, sk: str) -> EntryRef:
+    return keys.user_of(pk), keys.claim_of(sk).removesuffix(keys.BOARD_ENTRY_SUFFIX)
+
+
+def _entry_of(item: dict[str, Any]) -> BoardEntry:
+    data = plain(item)
+    return BoardEntry(
+        user_id=data["user_id"],
+        claim_id=data["claim_id"],
+        queued_at=data.get("queued_at", ""),
+        queued="work_pk" in data,
+        reported_at=data.get("reported_at"),
+        report_key=data.get("report_key"),
+    )
 
 
 # ----------------------------------------------------------------------------- reads
 
 
-def queued_entries() -> list[EntryKey]:
-    """Keys of every entry queued for the ABP report, oldest first (work index, keys only)."""
+def queued_entries() -> list[EntryRef]:
+    """Every claim whose entry is queued for the ABP report, oldest first (work index, keys only)."""
     request: dict[str, Any] = {
         "TableName": table_name(),
         "IndexName": "work",
         "KeyConditionExpression": "work_pk = :w",
         "ExpressionAttributeValues": {":w": {"S": keys.WORK_ABP_QUEUED}},
     }
-    found: list[EntryKey] = []
+    found: list[EntryRef] = []
     while True:
         page = client().query(**request)
-        found.extend((item["pk"]["S"], item["sk"]["S"]) for item in page.get("Items", []))
+        found.extend(_ref(item["pk"]["S"], item["sk"]["S"]) for item in page.get("Items", []))
         if not page.get("LastEvaluatedKey"):
             return found
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def get_entries(entry_keys: Iterable[EntryKey]) -> dict[EntryKey, EntryState]:
-    """The entries now (consistent reads), by key; absent keys are simply missing."""
+def get_entries(refs: Iterable[EntryRef]) -> dict[EntryRef, BoardEntry]:
+    """The entries now (consistent reads), by claim; absent ones are simply missing."""
     name = table_name()
-    wanted = [_key(pk, sk) for pk, sk in dict.fromkeys(entry_keys)]
-    found: dict[EntryKey, EntryState] = {}
+    wanted = [_entry_key(ref) for ref in dict.fromkeys(refs)]
+    found: dict[EntryRef, BoardEntry] = {}
     for start in range(0, len(wanted), 100):
         request: dict[str, Any] = {name: {"Keys": wanted[start : start + 100], "ConsistentRead": True}}
         while request:
             reply = client().batch_get_item(RequestItems=request)
             for item in reply.get("Responses", {}).get(name, []):
-                state = EntryState(
-                    pk=item["pk"]["S"],
-                    sk=item["sk"]["S"],
-                    user_id=item["user_id"]["S"],
-                    claim_id=item["claim_id"]["S"],
-                    queued="work_pk" in item,
-                    report_key=item["report_key"]["S"] if "report_key" in item else None,
-                )
-                found[(state.pk, state.sk)] = state
+                entry = _entry_of(item)
+                found[(entry.user_id, entry.claim_id)] = entry
             request = reply.get("UnprocessedKeys") or {}
     return found
-
-
-def get_claims(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Claim]:
-    """Claims by (user_id, claim_id), consistent reads."""
-    bind()
-    wanted = [(keys.user_pk(u), keys.claim_sk(c)) for u, c in dict.fromkeys(pairs)]
-    return {
-        (claim.user_id, claim.claim_id): claim
-        for claim in Claim.batch_get(wanted, consistent_read=True)
-        if isinstance(claim, Claim)
-    }
 
 
 def pending_reports() -> list[PendingReport]:
@@ -140,7 +129,7 @@ def pending_reports() -> list[PendingReport]:
     while True:
         page = client().query(**request)
         for item in page.get("Items", []):
-            entries = [(e["L"][0]["S"], e["L"][1]["S"]) for e in item.get("entries", {}).get("L", [])]
+            entries = [_ref(e["L"][0]["S"], e["L"][1]["S"]) for e in item.get("entries", {}).get("L", [])]
             found.append(PendingReport(item["sk"]["S"], entries))
         if not page.get("LastEvaluatedKey"):
             return sorted(found, key=lambda r: r.report_key)
@@ -170,67 +159,53 @@ def report_numbers(day: str) -> set[int]:
 # ----------------------------------------------------------------------------- writes
 
 
-def reserve_report(key: str, entries: list[EntryKey], lines: int, now_iso: str) -> bool:
+def reserve_report(key: str, entries: list[EntryRef], lines: int, now_iso: str) -> bool:
     """Write the pending record of report `key` (False when that key is taken)."""
-    try:
-        client().put_item(
-            TableName=table_name(),
-            Item={
-                **_key(keys.BOARD_REPORT_PK, key),
-                "kind": {"S": "board_report"},
-                "report_key": {"S": key},
-                "status": {"S": "pending"},
-                "lines": {"N": str(lines)},
-                "created_at": {"S": now_iso},
-                "entries": {"L": [{"L": [{"S": pk}, {"S": sk}]} for pk, sk in entries]},
-            },
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-    except ClientError as exc:
-        if _code(exc) == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    entry_keys = [_entry_key(ref) for ref in entries]
+    return succeeded(
+        client().put_item,
+        TableName=table_name(),
+        Item={
+            **_key(keys.BOARD_REPORT_PK, key),
+            "kind": {"S": "board_report"},
+            "report_key": {"S": key},
+            "status": {"S": "pending"},
+            "lines": {"N": str(lines)},
+            "created_at": {"S": now_iso},
+            "entries": {"L": [{"L": [k["pk"], k["sk"]]} for k in entry_keys]},
+        },
+        ConditionExpression="attribute_not_exists(pk)",
+    )
 
 
-def hold_entry(entry: EntryKey, key: str) -> bool:
+def hold_entry(entry: EntryRef, key: str) -> bool:
     """Attach a queued entry to report `key`; False when it is reported or held by another report."""
-    try:
-        client().update_item(
-            TableName=table_name(),
-            Key=_key(*entry),
-            UpdateExpression="SET report_key = :k",
-            ConditionExpression=(
-                "attribute_exists(work_pk) AND (attribute_not_exists(report_key) OR report_key = :k)"
-            ),
-            ExpressionAttributeValues={":k": {"S": key}},
-        )
-    except ClientError as exc:
-        if _code(exc) == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return succeeded(
+        client().update_item,
+        TableName=table_name(),
+        Key=_entry_key(entry),
+        UpdateExpression="SET report_key = :k",
+        ConditionExpression="attribute_exists(work_pk) AND (attribute_not_exists(report_key) OR report_key = :k)",
+        ExpressionAttributeValues={":k": {"S": key}},
+    )
 
 
 def drop_report(key: str, now_iso: str) -> None:
     """Close a pending record that holds no entry (it never had a file): status `void`, 0 lines."""
-    try:
-        client().update_item(
-            TableName=table_name(),
-            Key=_key(keys.BOARD_REPORT_PK, key),
-            UpdateExpression="SET #st = :void, #ln = :zero, reported_at = :now REMOVE entries",
-            ConditionExpression="#st = :pending",
-            ExpressionAttributeNames={"#st": "status", "#ln": "lines"},
-            ExpressionAttributeValues={
-                ":void": {"S": "void"},
-                ":pending": {"S": "pending"},
-                ":zero": {"N": "0"},
-                ":now": {"S": now_iso},
-            },
-        )
-    except ClientError as exc:
-        if _code(exc) != "ConditionalCheckFailedException":
-            raise
+    succeeded(
+        client().update_item,
+        TableName=table_name(),
+        Key=_key(keys.BOARD_REPORT_PK, key),
+        UpdateExpression="SET #st = :void, #ln = :zero, reported_at = :now REMOVE entries",
+        ConditionExpression="#st = :pending",
+        ExpressionAttributeNames={"#st": "status", "#ln": "lines"},
+        ExpressionAttributeValues={
+            ":void": {"S": "void"},
+            ":pending": {"S": "pending"},
+            ":zero": {"N": "0"},
+            ":now": {"S": now_iso},
+        },
+    )
 
 
 def put_file(key: str, body: bytes) -> bool:
@@ -244,13 +219,13 @@ def put_file(key: str, body: bytes) -> bool:
             IfNoneMatch="*",
         )
     except ClientError as exc:
-        if _code(exc) in ("PreconditionFailed", "412"):
+        if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
             return False
         raise
     return True
 
 
-def mark_reported(key: str, entries: list[EntryState], lines: int, now_iso: str) -> None:
+def mark_reported(key: str, entries: list[BoardEntry], lines: int, now_iso: str) -> None:
     """Mark entries reported by `key` (out of the work index) and their claims `reported`, <= 49 entries
     per transaction; the last transaction also makes the report record `done` with its line count."""
     name = table_name()
@@ -262,7 +237,7 @@ def mark_reported(key: str, entries: list[EntryState], lines: int, now_iso: str)
                 {
                     "Update": {
                         "TableName": name,
-                        "Key": _key(entry.pk, entry.sk),
+                        "Key": _entry_key((entry.user_id, entry.claim_id)),
                         "UpdateExpression": "SET reported_at = :now REMOVE work_pk, work_sk",
                         "ConditionExpression": "report_key = :k AND attribute_exists(work_pk)",
                         "ExpressionAttributeValues": {":k": {"S": key}, ":now": {"S": now_iso}},

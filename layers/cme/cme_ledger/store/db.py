@@ -27,6 +27,15 @@ def bind() -> None:
         _bound = wanted
 
 
+def unbind() -> None:
+    """Forget the binding and the models' connections (runtime.reset)."""
+    global _bound
+    with _lock:
+        for model in _all_models(LedgerItem):
+            model._connection = None  # type: ignore[attr-defined]
+        _bound = None
+
+
 def _all_models(root: type) -> list[type]:
     found: list[type] = [root]
     subclasses: list[type] = root.__subclasses__()
@@ -46,9 +55,10 @@ def table_name() -> str:
     return LedgerItem.Meta.table_name
 
 
-def is_condition_failure(exc: BaseException) -> bool:
-    """A write refused by its ConditionExpression (botocore's ClientError or pynamodb's wrapper)."""
-    code = getattr(exc, "cause_response_code", None)
-    if code is None and hasattr(exc, "response"):
-        code = (getattr(exc, "response", None) or {}).get("Error", {}).get("Code")
-    return code == "ConditionalCheckFailedException"
+def plain(item: dict[str, Any]) -> dict[str, Any]:
+    """A raw DynamoDB item as plain Python (numbers as Decimal): the one decoder of raw items read
+    through the client (an index projection, a partial read) that no pynamodb model describes."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    return {name: deserializer.deserialize(value) for name, value in item.items()}

@@ -25,8 +25,11 @@ def profile_sk() -> str:
     return "PROFILE"
 
 
+COURSE_PREFIX = "COURSE#"
+
+
 def course_sk(course_id: str) -> str:
-    return f"COURSE#{course_id}"
+    return f"{COURSE_PREFIX}{course_id}"
 
 
 CREDIT_PREFIX = "CREDIT#"
@@ -53,8 +56,11 @@ def claim_pages_prefix(claim_id: str) -> str:
     return f"{CLAIM_PREFIX}{claim_id}#P"
 
 
+BOARD_ENTRY_SUFFIX = "#ABP"
+
+
 def board_entry_sk(claim_id: str) -> str:
-    return f"{CLAIM_PREFIX}{claim_id}#ABP"
+    return f"{CLAIM_PREFIX}{claim_id}{BOARD_ENTRY_SUFFIX}"
 
 
 def code_pk(code: str) -> str:
@@ -83,6 +89,34 @@ def expiry_shard(credit_id: str, shards: int) -> int:
 
 def expiry_sk(expires_at: str, user_id: str, credit_id: str) -> str:
     return f"{expires_at}#{user_id}#{credit_id}"
+
+
+def expiry_sk_after(due_at: str) -> str:
+    """The first expiry_sk of credits expiring after `due_at` (one second later, to the second)."""
+    from datetime import timedelta
+
+    from cme_ledger.domain.times import iso, parse_iso
+
+    return iso(parse_iso(due_at) + timedelta(seconds=1))
+
+
+def expiry_keys(user_id: str, credit_id: str, expires_at: str, shards: int) -> tuple[str, str]:
+    """The expiry index keys of an open credit: the day it expires (sharded), then the instant."""
+    return expiry_pk(expires_at[:10], expiry_shard(credit_id, shards)), expiry_sk(
+        expires_at, user_id, credit_id
+    )
+
+
+def pending_claim_work_sk(created_at: str, user_id: str, claim_id: str) -> str:
+    return f"{created_at}#{user_id}#{claim_id}"
+
+
+def render_work_sk(since: str, claim_id: str) -> str:
+    return f"{since}#{claim_id}"
+
+
+def abp_work_sk(claimed_at: str, user_id: str, claim_id: str) -> str:
+    return f"{claimed_at}#{user_id}#{claim_id}"
 
 
 def claims_by_claimed(claimed_at: str, claim_id: str) -> str:

@@ -11,7 +11,7 @@ Key templates (pk / sk):
 - CertificateCode    CODE#{code}    / CODE
 - Course             CATALOG        / COURSE#{course_id}
 - SweepState         SWEEP          / EXPIRY
-- BoardReport        REPORT#ABP     / {report_key}
+- (report record)    REPORT#ABP     / {report_key}   (raw items: store/board_reports.py)
 
 Indexes: `expiry` (sparse: unexpired credits with something left to claim, pk EXP#{day}#{shard}),
 `work` (sparse: claims and entries awaiting background work), and three local indexes that order a
@@ -180,7 +180,6 @@ class Claim(LedgerItem, discriminator="claim"):
     failure = MapAttribute[str, Any](null=True)
     sha256 = UnicodeAttribute(null=True)
     pdf_key = UnicodeAttribute(null=True)
-    render_attempts = NumberAttribute(default=0)
     evaluation = MapAttribute[str, Any](null=True)
     evaluation_submitted_at = UnicodeAttribute(null=True)
     board_report = UnicodeAttribute(null=True)  # queued | reported (ABP_MOC_2 only)
@@ -239,9 +238,3 @@ class CertificateCode(LedgerItem, discriminator="certificate_code"):
 class SweepState(LedgerItem, discriminator="sweep_state"):
     next_day = UnicodeAttribute()
     updated_at = UnicodeAttribute(null=True)
-
-
-class BoardReport(LedgerItem, discriminator="board_report"):
-    report_key = UnicodeAttribute()
-    lines = NumberAttribute()
-    created_at = UnicodeAttribute()

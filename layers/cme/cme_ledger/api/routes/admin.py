@@ -12,7 +12,8 @@ from cme_ledger.api.resolver import ok
 from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.common import refusals
 from cme_ledger.api.schemas import CoursePut, CreditBatch, MembershipPut
-from cme_ledger.domain import catalog, credits, profiles
+from cme_ledger.domain.credits import NewCredit
+from cme_ledger.services import catalog, credits, profiles
 
 router = Router()
 AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -53,8 +54,7 @@ def put_course(course_id: CourseId, body: Annotated[CoursePut, Body()]):
 )
 def record_credits(body: Annotated[CreditBatch, Body()]):
     items = [
-        credits.NewCredit(i.user_id, i.course_id, i.topic, i.amount, i.source_id, i.earned_at)
-        for i in body.items
+        NewCredit(i.user_id, i.course_id, i.topic, i.amount, i.source_id, i.earned_at) for i in body.items
     ]
     return ok({"items": credits.record_credits(items)}, 201)
 

@@ -14,7 +14,7 @@ from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.claims import ClaimId, claim_input
 from cme_ledger.api.routes.common import refusals
 from cme_ledger.api.schemas import ClaimRequest
-from cme_ledger.domain import certificates, claims
+from cme_ledger.services import certificates, claims
 
 router = Router()
 AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]

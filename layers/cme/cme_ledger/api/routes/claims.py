@@ -13,9 +13,9 @@ from cme_ledger.api.resolver import current_identity, ok
 from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.common import Cursor, Limit, page, refusals
 from cme_ledger.api.schemas import ClaimRequest, EvaluationRequest
-from cme_ledger.domain import claims
-from cme_ledger.domain.claims import ClaimInput, Selection
+from cme_ledger.domain.claim_decision import ClaimInput, Selection
 from cme_ledger.domain.errors import InvalidInput
+from cme_ledger.services import claims
 
 router = Router()
 AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -81,7 +81,7 @@ def list_claims(
 )
 def get_claim(claim_id: ClaimId):
     identity = current_identity(router)
-    return ok(claims.claim_view(claims.load_claim(claims.get_claim(identity.user_id, claim_id))))
+    return ok(claims.claim(identity.user_id, claim_id))
 
 
 @router.post(

@@ -14,8 +14,9 @@ from cme_ledger.api.resolver import current_identity, ok
 from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.common import Cursor, Limit, page, refusals
 from cme_ledger.api.schemas import ProfileUpdate
-from cme_ledger.domain import catalog, credits, profiles
+from cme_ledger.domain.catalog import credit_types_view
 from cme_ledger.domain.credit_types import CREDIT_TYPES
+from cme_ledger.services import catalog, credits, profiles
 
 # Documented as the enum it is; an unknown code is still judged by the domain (422, field credit_type).
 CreditTypeQuery = Annotated[
@@ -79,7 +80,7 @@ def put_me(body: Annotated[ProfileUpdate, Body()]):
 )
 def get_credit_types():
     current_identity(router)
-    return ok(catalog.credit_types_view())
+    return ok(credit_types_view())
 
 
 @router.get(
@@ -108,9 +109,9 @@ def list_credits(
     cursor: Cursor = None,
 ):
     identity = current_identity(router)
-    after = cursors.decode(cursor, identity.user_id, "credits")["sk"] if cursor is not None else None
-    items, last_sk = credits.list_credits(identity.user_id, credit_type, course_id, limit, after)
-    return ok(page(items, identity.user_id, "credits", {"sk": last_sk} if last_sk else None))
+    after = cursors.decode(cursor, identity.user_id, "credits")["after"] if cursor is not None else None
+    items, last = credits.list_credits(identity.user_id, credit_type, course_id, limit, after)
+    return ok(page(items, identity.user_id, "credits", {"after": last} if last else None))
 
 
 @router.get(

@@ -1,0 +1,35 @@
+"""The audit: reads the whole table and the stored PDFs, checks the invariants (domain.audit).
+A full read, for `cme audit` and the tests; never on a request path."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from cme_ledger import clock
+from cme_ledger.domain.audit import BOARD_LINE_DAYS, board_problems, certificate_problems, ledger_problems
+from cme_ledger.store import objects
+from cme_ledger.store.scan import read_ledger
+
+
+def audit(render_grace_minutes: int = 5) -> list[str]:
+    """Every violation found, one sentence each; an empty list means the ledger is consistent.
+
+    Invariant 3 allows committed claims younger than `render_grace_minutes` to be still rendering.
+    """
+    ledger = read_ledger()
+    now = clock.now()
+    digests: dict[tuple[str, str], str | None] = {}
+    for key, claim in ledger.claims.items():
+        if claim.status == "ready":
+            pdf = objects.get(claim.pdf_key or objects.certificate_key(claim.user_id, claim.claim_id))
+            digests[key] = hashlib.sha256(pdf).hexdigest() if pdf is not None else None
+    return [
+        *ledger_problems(ledger),
+        *certificate_problems(
+            ledger.claims.values(), digests, clock.iso(now - timedelta(minutes=render_grace_minutes))
+        ),
+        *board_problems(
+            ledger.board_entries, ledger.claims, clock.iso(now - timedelta(days=BOARD_LINE_DAYS))
+        ),
+    ]

@@ -1,0 +1,174 @@
+"""A claim's items and the domain's data: the claim record, its pages, its certificate codes and its
+board entry, mapped both ways (store.claims writes and reads them)."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from cme_ledger.domain.claim_plan import Chunk
+from cme_ledger.domain.model import (
+    BoardEntry,
+    CertificateEntry,
+    ClaimLine,
+    ClaimPage,
+    ClaimRecord,
+    CourseSnapshot,
+)
+from cme_ledger.store import keys
+from cme_ledger.store.models import BoardReportEntry, CertificateCode, Claim, ClaimLinePage
+
+
+def encode_plan(plan: Iterable[Iterable[tuple[str, Decimal]]]) -> bytes:
+    rows = [[[credit_id, str(amount)] for credit_id, amount in chunk] for chunk in plan]
+    return zlib.compress(json.dumps(rows, separators=(",", ":")).encode(), 6)
+
+
+def decode_plan(blob: bytes) -> tuple[tuple[tuple[str, Decimal], ...], ...]:
+    chunks = json.loads(zlib.decompress(blob))
+    return tuple(tuple((row[0], Decimal(row[1])) for row in chunk) for chunk in chunks)
+
+
+def _plain(value: Any) -> Any:
+    """A pynamodb map read back as plain dicts and lists (failures, details)."""
+    if hasattr(value, "as_dict"):
+        value = value.as_dict()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def record_of(item: Claim) -> ClaimRecord:
+    return ClaimRecord(
+        user_id=item.user_id,
+        claim_id=item.claim_id,
+        credit_type=item.credit_type,
+        status=item.status,
+        request_hash=item.request_hash or "",
+        created_at=item.created_at,
+        total=item.total,
+        line_count=int(item.line_count),
+        chunk_count=int(item.chunk_count),
+        plan=decode_plan(item.plan),
+        earned_from=item.earned_from,
+        earned_to=item.earned_to,
+        display_name=item.display_name or "",
+        degree=item.degree or "",
+        first_name=item.first_name or "",
+        last_name=item.last_name or "",
+        abp_id=item.abp_id,
+        birth_month_day=item.birth_month_day,
+        course_count=int(item.course_count or 0),
+        course_titles=tuple(item.course_titles) if item.course_titles is not None else None,
+        claimed_at=item.claimed_at,
+        failure=_plain(item.failure) if item.failure is not None else None,
+        sha256=item.sha256,
+        pdf_key=item.pdf_key,
+        evaluation_submitted_at=item.evaluation_submitted_at,
+        board_report=item.board_report,
+        render_queued=item.work_pk == keys.WORK_RENDER,
+    )
+
+
+def item_of(record: ClaimRecord) -> Claim:
+    pending = record.status == "pending"
+    return Claim(
+        keys.user_pk(record.user_id),
+        keys.claim_sk(record.claim_id),
+        user_id=record.user_id,
+        claim_id=record.claim_id,
+        credit_type=record.credit_type,
+        status=record.status,
+        request_hash=record.request_hash,
+        display_name=record.display_name,
+        degree=record.degree,
+        first_name=record.first_name,
+        last_name=record.last_name,
+        abp_id=record.abp_id,
+        birth_month_day=record.birth_month_day,
+        total=record.total,
+        line_count=record.line_count,
+        chunk_count=record.chunk_count,
+        course_count=record.course_count,
+        plan=encode_plan(record.plan),
+        created_at=record.created_at,
+        earned_from=record.earned_from,
+        earned_to=record.earned_to,
+        course_titles=list(record.course_titles) if record.course_titles is not None else None,
+        failure=dict(record.failure) if record.failure is not None else None,
+        work_pk=keys.WORK_PENDING_CLAIMS if pending else None,
+        work_sk=keys.pending_claim_work_sk(record.created_at, record.user_id, record.claim_id)
+        if pending
+        else None,
+    )
+
+
+def page_of(item: ClaimLinePage) -> ClaimPage:
+    return ClaimPage(
+        user_id=keys.user_of(item.pk),
+        claim_id=item.claim_id,
+        index=int(item.page),
+        state=item.state,
+        applied_at=item.applied_at,
+        lines=tuple(
+            ClaimLine(line.credit_id, line.course_id, line.topic, line.earned_at, line.amount)
+            for line in item.lines
+        ),
+        courses=tuple(CourseSnapshot(c.course_id, c.title, c.provider, c.code) for c in item.courses),
+    )
+
+
+def page_item(
+    user_id: str, claim_id: str, page: int, state: str, chunk: Chunk | None, applied_at: str | None = None
+) -> dict[str, Any]:
+    item = ClaimLinePage(
+        keys.user_pk(user_id),
+        keys.claim_page_sk(claim_id, page),
+        claim_id=claim_id,
+        page=page,
+        state=state,
+        applied_at=applied_at,
+        lines=[
+            {
+                "credit_id": ln.credit_id,
+                "course_id": ln.course_id,
+                "topic": ln.topic,
+                "earned_at": ln.earned_at,
+                "amount": ln.amount,
+            }
+            for ln in (chunk.lines if chunk else ())
+        ],
+        courses=[
+            {"course_id": c.course_id, "title": c.title, "provider": c.provider, "code": c.code}
+            for c in (chunk.courses if chunk else ())
+        ],
+    )
+    return item.serialize()
+
+
+def certificate_of(item: CertificateCode) -> CertificateEntry:
+    return CertificateEntry(
+        code=item.code,
+        user_id=item.user_id,
+        claim_id=item.claim_id,
+        course_id=item.course_id,
+        course_title=item.course_title,
+        provider=item.provider,
+        total=item.total,
+    )
+
+
+def board_entry_of(item: BoardReportEntry) -> BoardEntry:
+    return BoardEntry(
+        user_id=item.user_id,
+        claim_id=item.claim_id,
+        queued_at=item.queued_at,
+        queued=item.work_pk is not None,
+        reported_at=item.reported_at,
+        report_key=item.report_key,
+    )
