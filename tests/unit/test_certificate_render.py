@@ -266,3 +266,23 @@ def test_format_certificate_code() -> None:
     assert format_certificate_code("7KQ4M2XD9PRTH3VW") == "7KQ4-M2XD-9PRT-H3VW"
     assert format_certificate_code("7KQ4-M2XD-9PRT-H3VW") == "7KQ4-M2XD-9PRT-H3VW"
     assert format_certificate_code("ABCDEF") == "ABCD-EF"
+
+
+def test_typographic_marks_print_as_such() -> None:
+    marks = "Physicians\u2019 credit \u2014 \u201ccommensurate\u201d with participation."
+    base = document(course("Course", EM_TOPICS))
+    pdf = render_pdf(
+        CertificateDocument(
+            learner_name=base.learner_name,
+            degree=base.degree,
+            credit_type_label=LABEL,
+            credit_statement=marks,
+            unit=base.unit,
+            claimed_at=base.claimed_at,
+            certificates=base.certificates,
+        )
+    )
+    text = " ".join(pages(pdf)[0].split())
+    assert "3.75 AMA PRA Category 1 Credit\u2122" in text
+    assert marks in text
+    assert "(TM)" not in text
