@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -22,7 +23,6 @@ def printed(claimed_at: datetime, earned: list[datetime], time_zone: str | None)
         certificate_code="7KQ4-M2XD-9PRT-H3VW",
         verify_url="https://cme.example.org/verify/7KQ4-M2XD-9PRT-H3VW",
     )
-    zone = {} if time_zone is None else {"time_zone": time_zone}
     document = CertificateDocument(
         learner_name="Dana Whitfield",
         degree="MD",
@@ -31,8 +31,9 @@ def printed(claimed_at: datetime, earned: list[datetime], time_zone: str | None)
         unit="credits",
         claimed_at=claimed_at,
         certificates=(certificate,),
-        **zone,
     )
+    if time_zone is not None:
+        document = replace(document, time_zone=time_zone)
     pdf = render_pdf(document)
     return " ".join((PdfReader(BytesIO(pdf)).pages[0].extract_text() or "").split())
 
