@@ -16,11 +16,13 @@ then reads as the text was given, not as presentation forms or private-use codes
 from __future__ import annotations
 
 from functools import cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import uharfbuzz
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import SUBSETN, TTFont
+
+if TYPE_CHECKING:
+    import uharfbuzz
 
 from cme_fonts import font_path
 
@@ -43,6 +45,7 @@ class EmbeddedFont(TTFont):
 
     def __init__(self, name: str, file_name: str) -> None:
         super().__init__(name, font_path(file_name), asciiReadable=False)
+        self.bold = "Bold" in file_name
         self._key_text: dict[int, str] = {}
         self._keys: dict[tuple[int, str], str] = {}
         self._next_key = _FIRST_KEY
@@ -58,7 +61,10 @@ class EmbeddedFont(TTFont):
 
     @property
     def hb_font(self) -> uharfbuzz.Font:
+        """harfbuzz's view of the face, made when a text in it is first shaped (Latin never is)."""
         if self._hb_font is None:
+            import uharfbuzz
+
             self._hb_font = uharfbuzz.Font(uharfbuzz.Face(uharfbuzz.Blob(self.face._ttf_data)))
         return self._hb_font
 

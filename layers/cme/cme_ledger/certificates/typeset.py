@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-import uharfbuzz
 from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
 
 from cme_ledger.certificates.fonts import EmbeddedFont, FaceChain
@@ -323,6 +322,8 @@ def _shape(font: EmbeddedFont, text: str, *, rtl: bool) -> tuple[str, float]:
     invisible glyphs that carry the rest, one character each, since extractors put
     right-to-left text back in logical order one glyph at a time.
     """
+    import uharfbuzz  # only texts that need shaping pay for harfbuzz
+
     buf = uharfbuzz.Buffer()
     buf.add_str(text)
     buf.guess_segment_properties()
@@ -436,23 +437,43 @@ def line_left(line: Line, x: float, width: float, align: Align, rtl: bool) -> fl
     return x
 
 
-def draw_lines(canvas: Any, placed: list[tuple[Line, float, float]], size: float, color: Any) -> None:
-    """Lines, each with its left end at x and its baseline at y, in one PDF text object."""
+def draw_lines(
+    canvas: Any, placed: list[tuple[Line, float, float]], size: float, color: Any, *, bold: bool = False
+) -> None:
+    """Lines, each with its left end at x and its baseline at y, in one PDF text object.
+
+    In a bold style, a fallback face that has no bold cut (CJK) is emboldened by stroking its
+    outlines in the text colour, so a name does not turn light half way through.
+    """
+    faux = bold and any(not s.font.bold for line, _, _ in placed for s in line.segments)
+    if faux:
+        canvas.setStrokeColor(color)
+        canvas.setLineWidth(size * _FAUX_BOLD)
     tx = canvas.beginText()
     tx.setFillColor(color)
     current = None
+    mode = 0
     for line, x, y in placed:
         for segment in line.segments:
             if segment.font is not current:
                 current = segment.font
                 tx.setFont(current.fontName, size)
+                wanted = 2 if faux and not current.bold else 0  # 2: fill, then stroke
+                if wanted != mode:
+                    tx.setTextRenderMode(wanted)
+                    mode = wanted
             tx.setTextOrigin(x, y)
             tx.textOut(segment.glyphs)
             x += segment.width
+    if mode:
+        tx.setTextRenderMode(0)
     canvas.drawText(tx)
 
 
+_FAUX_BOLD = 0.03  # stroke width in ems
+
+
 def draw_line(canvas: Any, line: Line, x: float, y: float, size: float, color: Any) -> None:
-    """One line with its left end at x and its baseline at y."""
+    """One line (regular weight) with its left end at x and its baseline at y."""
     if line.segments:
         draw_lines(canvas, [(line, x, y)], size, color)
