@@ -226,3 +226,9 @@ def test_latin_certificate_embeds_only_its_faces_and_only_the_glyphs_it_uses() -
         # A subset: the glyphs of the characters printed (and .notdef), not the face's thousands.
         assert font.glyphs < 80, font.base_font
     assert len(pdf) < 60_000
+
+
+def test_a_character_no_face_has_prints_as_the_replacement_character() -> None:
+    # An emoji is in none of the faces: it shows as U+FFFD, so a reader sees something is missing.
+    text = pdftotext(certificate(Sample("Zoë \U0001f600 Quinn", "T", "P", "Topic")))
+    assert "Zoë \ufffd Quinn" in text

@@ -68,12 +68,12 @@ class SetText:
     """One text in one chain of faces at one size, ready to be broken into lines of any width."""
 
     def __init__(self, text: str, chain: FaceChain, size: float, base: int | None = None) -> None:
-        self.text = text
         self.chain = chain
         self.size = size
         self.base = base  # 0 left to right, 1 right to left, None: the text's first strong character
         self.rtl = base == 1
         self.plain = _plain(text, chain.main)
+        self.text = text if self.plain else _printable(text, chain)
         self._units: list[_Unit] | None = None
         self._lines: dict[float, tuple[Line, ...]] = {}
 
@@ -110,6 +110,15 @@ def _plain(text: str, main: EmbeddedFont) -> bool:
         return False
     codes = main.face.charToGlyph
     return all(ord(c) in codes for c in set(text))
+
+
+def _printable(text: str, chain: FaceChain) -> str:
+    """A character none of the faces has (an emoji, a historic script) prints as U+FFFD, the
+    replacement character, so the reader sees that something is missing rather than nothing;
+    marks, spaces and format characters without a glyph (a variation selector) print as nothing."""
+    return "".join(
+        c if chain.font_for(c) is not None or unicodedata.category(c)[0] in "MZC" else "\ufffd" for c in text
+    )
 
 
 def _units(owner: SetText, text: str) -> list[_Unit]:
