@@ -78,18 +78,25 @@ def _median_seconds(action: Callable[[], object], repeat: int = _REPEAT) -> floa
 
 
 def _ratio(render: ModuleType, small: int, large: int, courses: int) -> float:
+    return _times(render, small, large, courses)[2]
+
+
+def _times(render: ModuleType, small: int, large: int, courses: int) -> tuple[float, float, float]:
+    """Median seconds for the small and the large claim, and their ratio."""
     small_doc = _document(render, small, courses)
     large_doc = _document(render, large, courses)
-    return _median_seconds(lambda: render.render_pdf(large_doc)) / _median_seconds(
-        lambda: render.render_pdf(small_doc)
-    )
+    small_s = _median_seconds(lambda: render.render_pdf(small_doc))
+    large_s = _median_seconds(lambda: render.render_pdf(large_doc))
+    return small_s, large_s, large_s / small_s
 
 
 def run() -> list[tuple[str, float, str]]:
     render = _renderer()
     render.render_pdf(_document(render, 5, 1))  # warm up: imports reportlab, builds styles
 
-    claim_ratio = _ratio(render, 1_000, 4_000, courses=20)
+    # The ratios say whether time grows linearly with the topics; the seconds beside them say
+    # how long the claims take (a cheaper fixed cost per certificate raises the 20-course ratio).
+    claim_small, claim_large, claim_ratio = _times(render, 1_000, 4_000, courses=20)
     one_course_ratio = _ratio(render, 1_000, 4_000, courses=1)
 
     single = _document(render, 5, 1)
@@ -102,6 +109,8 @@ def run() -> list[tuple[str, float, str]]:
 
     return [
         ("certificate render time, 4,000 / 1,000-topic claim (20 courses)", round(claim_ratio, 2), "<= 5"),
+        ("certificate render time, 1,000-topic claim (20 courses), s", round(claim_small, 3), "-"),
+        ("certificate render time, 4,000-topic claim (20 courses), s", round(claim_large, 3), "-"),
         ("certificate render time, 4,000 / 1,000 topics in one course", round(one_course_ratio, 2), "<= 5"),
         ("single-course certificates (5 topics) rendered per second", round(per_second, 1), ">= 10"),
         (

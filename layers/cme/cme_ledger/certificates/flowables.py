@@ -16,6 +16,7 @@ from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.platypus import Flowable, Table, TableStyle
 
 from cme_ledger.certificates.document import MAX_TOPIC, CourseCertificate, amount, clean, day
+from cme_ledger.certificates.drawing import draw_lines, line_left
 from cme_ledger.certificates.styles import (
     AMOUNT_COL,
     CELL_LEADING,
@@ -28,7 +29,7 @@ from cme_ledger.certificates.styles import (
     plain_font,
     styles,
 )
-from cme_ledger.certificates.typeset import SetText, draw_lines, line_left
+from cme_ledger.certificates.typeset import SetText
 
 
 class TextBlock(Flowable):

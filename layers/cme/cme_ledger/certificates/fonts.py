@@ -15,6 +15,7 @@ then reads as the text was given, not as presentation forms or private-use codes
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
@@ -38,6 +39,9 @@ _MAIN_FILES: dict[FaceName, str] = {
 _SCRIPTS = ("Arabic", "Hebrew", "Devanagari", "Thai")
 _CJK_FILE = "DroidSansFallback.ttf"  # no bold cut: CJK prints in its one weight
 _FIRST_KEY = 0xF0000  # supplementary private use area A: never in these fonts' cmaps
+# Fonts are process-wide and a local stack renders on threads: loading a face and allocating a
+# glyph key happen under this lock, so no two threads register one face or give out one key twice.
+_LOCK = threading.RLock()
 
 
 class EmbeddedFont(TTFont):
@@ -78,12 +82,15 @@ class EmbeddedFont(TTFont):
             return text  # the glyph is the character's own: no key needed
         key = self._keys.get((gid, text))
         if key is None:
-            code = self._next_key
-            self._next_key += 1
-            key = self._keys[(gid, text)] = chr(code)
-            self._key_text[code] = text
-            self.face.charToGlyph[code] = gid
-            self.face.charWidths[code] = self.glyph_advance(gid)
+            with _LOCK:
+                key = self._keys.get((gid, text))
+                if key is None:
+                    code = self._next_key
+                    self._next_key += 1
+                    self._key_text[code] = text
+                    self.face.charToGlyph[code] = gid
+                    self.face.charWidths[code] = self.glyph_advance(gid)
+                    key = self._keys[(gid, text)] = chr(code)
         return key
 
     def addObjects(self, doc: object) -> None:
@@ -140,11 +147,19 @@ class EmbeddedFont(TTFont):
         )
 
 
-@cache
+_FONTS: dict[str, EmbeddedFont] = {}
+
+
 def _font(file_name: str) -> EmbeddedFont:
     """One registered font per file and process (parsing a face is the slow part)."""
-    font = EmbeddedFont("CME-" + file_name.removesuffix(".ttf"), file_name)
-    pdfmetrics.registerFont(font)
+    font = _FONTS.get(file_name)
+    if font is None:
+        with _LOCK:
+            font = _FONTS.get(file_name)
+            if font is None:
+                font = EmbeddedFont("CME-" + file_name.removesuffix(".ttf"), file_name)
+                pdfmetrics.registerFont(font)
+                _FONTS[file_name] = font
     return font
 
 

@@ -39,6 +39,7 @@ from cme_ledger.certificates.document import (
     zone,
     zone_note,
 )
+from cme_ledger.certificates.drawing import draw_line, fitted
 from cme_ledger.certificates.flowables import (
     PageState,
     StartCertificate,
@@ -66,7 +67,6 @@ from cme_ledger.certificates.styles import (
     plain_font,
     styles,
 )
-from cme_ledger.certificates.typeset import draw_line, fitted
 
 
 def build_pdf(document: CertificateDocument) -> bytes:

@@ -1,9 +1,9 @@
-"""Text in any script set into lines: font fallback, bidi, shaping, line breaking, drawing.
+"""Text in any script set into lines: font fallback, bidi, line breaking (drawn by `drawing`).
 
 A text is cut into units between break opportunities (after white space; around Chinese and
 Japanese characters), each unit into segments of one face and one bidi level. Segments in a
 right-to-left level or in a script that needs it (Arabic, Hebrew, Devanagari, Thai, combining
-marks) are shaped by harfbuzz; everything else is measured and drawn as plain characters, the
+marks) are shaped by harfbuzz (`shaping`); everything else is measured and drawn as plain characters, the
 fast path every Latin certificate takes. Lines are filled greedily in logical order and each
 line's segments are put in visual order (UAX #9 rule L2), so a wrapped right-to-left title
 reads from its first line down. The base direction of each text is its own (its first strong
@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
-from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
-
 from cme_ledger.certificates.fonts import EmbeddedFont, FaceChain
+from cme_ledger.certificates.shaping import shape
 
 Align = Literal["left", "center", "right", "start"]
 
@@ -35,7 +33,6 @@ _CJK = re.compile(
     "[\u2e80-\u2fff\u3001-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
     "\uf900-\ufaff\uff01-\uff60\U00020000-\U0003ffff]"
 )
-_HB_FEATURES = {"liga": False, "dlig": False}  # only the ligatures a script requires
 
 
 @dataclass(slots=True)
@@ -99,7 +96,7 @@ class SetText:
 
     def segment(self, font: EmbeddedFont, level: int, text: str) -> Segment:
         if level % 2 or _COMPLEX.search(text):
-            glyphs, advance = _shape(font, text, rtl=bool(level % 2))
+            glyphs, advance = shape(font, text, rtl=bool(level % 2))
             return Segment(font, level, text, advance * self.size / 1000, glyphs)
         return Segment(font, level, text, font.stringWidth(text, self.size), text)
 
@@ -227,7 +224,7 @@ def _break(owner: SetText, width: float) -> Iterator[Line]:
         for piece in _fitting(owner, unit, width):
             gap = pending.width if pending is not None else 0.0
             if line and used + gap + piece.width > width:
-                yield _visual(line, owner.rtl)
+                yield visual(line, owner.rtl)
                 line, used, pending = [], 0.0, None
             if pending is not None and line:
                 line.append(pending)
@@ -236,7 +233,7 @@ def _break(owner: SetText, width: float) -> Iterator[Line]:
             used += piece.width
             pending = piece.space
     if line:
-        yield _visual(line, owner.rtl)
+        yield visual(line, owner.rtl)
 
 
 def _fitting(owner: SetText, unit: _Unit, width: float) -> Iterator[_Unit]:
@@ -274,7 +271,7 @@ def _piece(owner: SetText, chars: list[tuple[EmbeddedFont, int, str]], space: Se
     return _Unit(segments, sum(s.width for s in segments), space)
 
 
-def _visual(segments: list[Segment], rtl: bool) -> Line:
+def visual(segments: list[Segment], rtl: bool) -> Line:
     """Rule L2: reverse every maximal run at or above each odd level, highest level first."""
     order = list(segments)
     levels = [s.level for s in order]
@@ -317,172 +314,3 @@ def _merged(order: list[Segment]) -> Iterator[Segment]:
         current = segment
     if current is not None:
         yield current
-
-
-@lru_cache(maxsize=4096)
-def _shape(font: EmbeddedFont, text: str, *, rtl: bool) -> tuple[str, float]:
-    """Glyph keys in visual order (a ShapedStr) and the advance in thousandths of an em.
-
-    Each grapheme cluster's characters are dealt, in logical order, to its glyphs that advance
-    (one each, the rest to the last); its zero-width marks read as nothing. So a text extractor
-    that strings glyphs together by position reads the text as it was given: "ริ" reads from
-    the consonant, a Devanagari conjunct from the glyphs it is drawn with, in order. A glyph
-    that stands for several characters in a right-to-left run (lam-alef) is followed by
-    invisible glyphs that carry the rest, one character each, since extractors put
-    right-to-left text back in logical order one glyph at a time.
-    """
-    import uharfbuzz  # only texts that need shaping pay for harfbuzz
-
-    buf = uharfbuzz.Buffer()
-    buf.add_str(text)
-    buf.guess_segment_properties()
-    buf.direction = "rtl" if rtl else "ltr"
-    buf.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_GRAPHEMES
-    uharfbuzz.shape(font.hb_font, buf, _HB_FEATURES)
-    infos, positions = buf.glyph_infos, buf.glyph_positions
-    ends = _cluster_ends(sorted({info.cluster for info in infos}), len(text))
-    space = font.face.charToGlyph.get(32)
-    keys: list[str] = []
-    data: list[Any] = []
-    scale = font.scale
-    i = 0
-    while i < len(infos):
-        j = i
-        while j < len(infos) and infos[j].cluster == infos[i].cluster:
-            j += 1
-        cluster = infos[i].cluster
-        glyphs = range(i, j)  # visual order
-        logical = glyphs[::-1] if rtl else glyphs
-        carriers = [g for g in logical if positions[g].x_advance] or [logical[0]]
-        assigned = dict.fromkeys(glyphs, "") | dict(
-            zip(carriers, _spread(text[cluster : ends[cluster]], len(carriers)), strict=True)
-        )
-        for g in glyphs:
-            pos, piece = positions[g], assigned[g]
-            advance = scale(pos.x_advance)
-            if rtl and len(piece) > 1 and space is not None:
-                share = advance / len(piece)
-                _emit(font, keys, data, infos[g].codepoint, piece[-1], cluster, share, pos, scale)
-                for char in reversed(piece[:-1]):  # left to right: the last but one first
-                    _emit(font, keys, data, space, char, cluster, share, None, scale)
-                continue
-            _emit(font, keys, data, infos[g].codepoint, piece, cluster, advance, pos, scale)
-        i = j
-    return ShapedStr("".join(keys), shapeData=data), sum(d.x_advance for d in data)
-
-
-def _emit(
-    font: EmbeddedFont,
-    keys: list[str],
-    data: list[Any],
-    gid: int,
-    text: str,
-    cluster: int,
-    advance: float,
-    pos: Any,
-    scale: Callable[[float], float],
-) -> None:
-    key = font.glyph_key(gid, text)
-    x_off, y_off = (scale(pos.x_offset), scale(pos.y_offset)) if pos is not None else (0.0, 0.0)
-    keys.append(key)
-    data.append(ShapeData(cluster, advance, 0, x_off, y_off, font.face.charWidths[ord(key)]))
-
-
-def _cluster_ends(starts: list[int], length: int) -> dict[int, int]:
-    return {start: (starts[k + 1] if k + 1 < len(starts) else length) for k, start in enumerate(starts)}
-
-
-def _spread(chars: str, glyphs: int) -> list[str]:
-    """The characters of a cluster dealt to its glyphs in logical order: one each, the rest to
-    the last glyph (a ligature, a mark), or nothing to the glyphs left over (a split vowel)."""
-    if glyphs == 1:
-        return [chars]
-    head = [chars[k] if k < len(chars) else "" for k in range(glyphs - 1)]
-    return [*head, chars[glyphs - 1 :]]
-
-
-# --------------------------------------------------------------------------------------------
-# Drawing
-
-
-def one_line(text: SetText) -> Line:
-    """The whole text on one line, however long."""
-    segments: list[Segment] = []
-    for k, unit in enumerate(text.units):
-        segments.extend(unit.segments)
-        if unit.space is not None and k + 1 < len(text.units):
-            segments.append(unit.space)
-    return _visual(segments, text.rtl)
-
-
-@lru_cache(maxsize=512)
-def fitted(text: str, chain: FaceChain, size: float, width: float) -> tuple[Line, bool]:
-    """`text` on one line of at most `width` points, cut with an ellipsis when it is longer; and
-    whether the line runs right to left."""
-    whole = SetText(text, chain, size)
-    line = one_line(whole)
-    if line.width <= width:
-        return line, whole.rtl
-    lo, hi = 0, len(text)
-    while lo < hi:  # longest prefix that fits with the ellipsis
-        mid = (lo + hi + 1) // 2
-        if one_line(SetText(text[:mid].rstrip() + "\u2026", chain, size)).width <= width:
-            lo = mid
-        else:
-            hi = mid - 1
-    cut = SetText(text[:lo].rstrip() + "\u2026", chain, size)
-    return one_line(cut), cut.rtl
-
-
-def line_left(line: Line, x: float, width: float, align: Align, rtl: bool) -> float:
-    """Where a line starts for an alignment; "start" is the left for left-to-right text, the
-    right for right-to-left text."""
-    if align == "start":
-        align = "right" if rtl else "left"
-    if align == "center":
-        return x + (width - line.width) / 2
-    if align == "right":
-        return x + width - line.width
-    return x
-
-
-def draw_lines(
-    canvas: Any, placed: list[tuple[Line, float, float]], size: float, color: Any, *, bold: bool = False
-) -> None:
-    """Lines, each with its left end at x and its baseline at y, in one PDF text object.
-
-    In a bold style, a fallback face that has no bold cut (CJK) is emboldened by stroking its
-    outlines in the text colour, so a name does not turn light half way through.
-    """
-    faux = bold and any(not s.font.bold for line, _, _ in placed for s in line.segments)
-    if faux:
-        canvas.setStrokeColor(color)
-        canvas.setLineWidth(size * _FAUX_BOLD)
-    tx = canvas.beginText()
-    tx.setFillColor(color)
-    current = None
-    mode = 0
-    for line, x, y in placed:
-        for segment in line.segments:
-            if segment.font is not current:
-                current = segment.font
-                tx.setFont(current.fontName, size)
-                wanted = 2 if faux and not current.bold else 0  # 2: fill, then stroke
-                if wanted != mode:
-                    tx.setTextRenderMode(wanted)
-                    mode = wanted
-            tx.setTextOrigin(x, y)
-            tx.textOut(segment.glyphs)
-            x += segment.width
-    if mode:
-        tx.setTextRenderMode(0)
-    canvas.drawText(tx)
-
-
-_FAUX_BOLD = 0.03  # stroke width in ems
-
-
-def draw_line(canvas: Any, line: Line, x: float, y: float, size: float, color: Any) -> None:
-    """One line (regular weight) with its left end at x and its baseline at y."""
-    if line.segments:
-        draw_lines(canvas, [(line, x, y)], size, color)
