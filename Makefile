@@ -8,7 +8,7 @@ TOOLS := .tools/sam
 PORT ?= 3000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-unit lint fmt build validate bench openapi audit clean system-deps fuzz load screens
+.PHONY: run test test-unit lint fmt build validate bench openapi audit clean system-deps fuzz load screens samples fonts
 
 $(STAMP): pyproject.toml layers/cme/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 14) else "Python 3.11 to 3.13 is required")'
@@ -37,6 +37,17 @@ test-unit: $(STAMP)
 # The browser tests, writing their screenshots into docs/screens/ (commit the PNGs).
 screens: $(STAMP) system-deps
 	CME_SCREENSHOTS=docs/screens $(BIN)/python -m pytest -m browser -p no:cacheprovider tests/browser $(PYTEST_ARGS)
+
+# A certificate for a name in each script the fonts cover, as PNG in docs/certificate-samples/ (commit them).
+samples: $(STAMP) system-deps
+	$(BIN)/python docs/certificate-samples/render_samples.py
+
+# The shipped font files (layers/reportlab/cme_fonts/), rebuilt from Debian's packages: see docs/certificates.md.
+fonts: $(STAMP)
+	rm -rf .fonts-src && mkdir -p .fonts-src
+	cd .fonts-src && apt-get download fonts-noto-core fonts-droid-fallback && for deb in *.deb; do dpkg-deb -x "$$deb" .; done
+	cd layers/reportlab && ../../$(BIN)/python -m cme_fonts._make ../../.fonts-src
+	rm -rf .fonts-src
 
 # Deeper fuzzing than make test's bounded run: many more schemathesis examples per operation.
 FUZZ_EXAMPLES ?= 300

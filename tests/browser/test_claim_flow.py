@@ -20,6 +20,10 @@ pytestmark = pytest.mark.browser
 
 Shot = Callable[..., Path]
 
+# The learner whose certificate is previewed has a name in Arabic script (right to left, joined
+# letters): the web client, the preview PDF and the certificate all give it back as entered.
+NAME = "\u0641\u0627\u0637\u0645\u0629 \u0627\u0644\u0632\u0647\u0631\u0627\u0621"  # Fatima Al-Zahra
+
 
 def pdf_text(content: bytes) -> str:
     assert content.startswith(b"%PDF"), content[:40]
@@ -57,7 +61,8 @@ def test_the_whole_claim_flow(
             ("0", "Lactate and fluid responsiveness", "0.75"),
             ("1", "Video laryngoscopy", "1.25"),
             ("1", "Surgical airway refresher", "2", "2025-06-01T09:00:00Z"),
-        ]
+        ],
+        name=NAME,
     )
     sepsis, airway = learner.courses.values()
     earlier = claim_by_api(api, learner, "Surgical airway refresher")  # earned 2025, 2 credits
@@ -66,7 +71,7 @@ def test_the_whole_claim_flow(
     page.goto("/")
     page.get_by_role("heading", name="Sign in", level=1).wait_for()
     choice = page.locator(f'button.learner[data-user-id="{learner.user_id}"]')
-    assert choice.inner_text() == f"Avery Quinn ({learner.user_id})"
+    assert choice.inner_text() == f"{NAME} ({learner.user_id})"
     screenshot(page, "sign-in")
     choice.click()
 
@@ -92,7 +97,7 @@ def test_the_whole_claim_flow(
 
     # Preview: the PDF embedded, the name as it will print, Cancel or Generate.
     page.get_by_role("heading", name="Preview your certificate", level=1).wait_for()
-    assert page.locator("#printed-name").inner_text() == "Avery Quinn, MD"
+    assert page.locator("#printed-name").inner_text() == f"{NAME}, MD"
     assert (
         page.get_by_role("link", name="Edit your profile").get_attribute("href") == "#/profile?from=preview"
     )
@@ -101,7 +106,7 @@ def test_the_whole_claim_flow(
     preview_url = frame.get_attribute("src")
     assert preview_url and preview_url.startswith(local_stack.aws_endpoint)
     preview_text = pdf_text(requests.get(preview_url, timeout=10).content)
-    assert "Avery Quinn" in preview_text
+    assert NAME in preview_text
     assert page.get_by_role("link", name="Cancel").is_visible()
     page.frame_locator("iframe#preview-pdf").locator("body").wait_for()
     page.wait_for_timeout(600)  # let the PDF viewer paint for the screenshot
@@ -167,7 +172,7 @@ def test_the_whole_claim_flow(
     assert download.ok
     assert download.headers["content-type"] == "application/pdf"
     text = pdf_text(download.body())
-    assert "Avery Quinn" in text
+    assert NAME in text
     assert sepsis in text
     assert "1.25" in text
     tab.close()

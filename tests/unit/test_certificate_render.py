@@ -20,10 +20,10 @@ from cme_ledger.certificates.render import (
     render_pdf,
 )
 
-LABEL = "AMA PRA Category 1 Credit(TM)"
+LABEL = "AMA PRA Category 1 Credit\u2122"
 STATEMENT = (
     "The provider designates this enduring material for a maximum of the credits shown as "
-    "AMA PRA Category 1 Credit(TM)."
+    "AMA PRA Category 1 Credit\u2122."
 )
 START = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 CLAIMED = datetime(2026, 4, 2, 9, 30, tzinfo=UTC)
@@ -95,9 +95,10 @@ EM_TOPICS = [
 
 def test_importing_the_renderer_does_not_load_reportlab() -> None:
     layer = Path(__file__).resolve().parents[2] / "layers" / "cme"
+    heavy = ("reportlab", "uharfbuzz", "bidi", "cme_fonts")
     code = (
         "import sys; import cme_ledger.certificates, cme_ledger.certificates.render; "
-        "sys.exit(1 if any(m.startswith('reportlab') for m in sys.modules) else 0)"
+        f"sys.exit(1 if any(m.split('.')[0] in {heavy!r} for m in sys.modules) else 0)"
     )
     result = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
         [sys.executable, "-c", code], env={"PYTHONPATH": str(layer)}, check=False, timeout=60
@@ -112,7 +113,7 @@ def test_learner_degree_provider_statement_and_total() -> None:
     assert "Dana Whitfield, MD" in first
     assert "Summit Institute for Emergency Medicine" in first
     assert "Emergency Medicine Review" in first
-    assert "3.75 AMA PRA Category 1 Credit(TM)" in first
+    assert "3.75 AMA PRA Category 1 Credit\u2122" in first
     assert "enduring material for a maximum of the credits shown" in first
 
 
@@ -205,7 +206,7 @@ def test_thousand_topics_over_twenty_courses_all_present_in_title_order() -> Non
     starts = [page_of(texts, title) for title in titles]
     assert starts == sorted(starts)
     assert len(set(starts)) == 20
-    assert joined.count("12.50 AMA PRA Category 1 Credit(TM)") == 20
+    assert joined.count("12.50 AMA PRA Category 1 Credit\u2122") == 20
 
 
 def test_preview_is_watermarked_on_every_page_and_has_no_code() -> None:
@@ -265,3 +266,23 @@ def test_format_certificate_code() -> None:
     assert format_certificate_code("7KQ4M2XD9PRTH3VW") == "7KQ4-M2XD-9PRT-H3VW"
     assert format_certificate_code("7KQ4-M2XD-9PRT-H3VW") == "7KQ4-M2XD-9PRT-H3VW"
     assert format_certificate_code("ABCDEF") == "ABCD-EF"
+
+
+def test_typographic_marks_print_as_such() -> None:
+    marks = "Physicians\u2019 credit \u2014 \u201ccommensurate\u201d with participation."
+    base = document(course("Course", EM_TOPICS))
+    pdf = render_pdf(
+        CertificateDocument(
+            learner_name=base.learner_name,
+            degree=base.degree,
+            credit_type_label=LABEL,
+            credit_statement=marks,
+            unit=base.unit,
+            claimed_at=base.claimed_at,
+            certificates=base.certificates,
+        )
+    )
+    text = " ".join(pages(pdf)[0].split())
+    assert "3.75 AMA PRA Category 1 Credit\u2122" in text
+    assert marks in text
+    assert "(TM)" not in text

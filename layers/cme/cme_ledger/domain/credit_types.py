@@ -1,4 +1,8 @@
-"""The credit types a course can offer, with the statement printed on certificates."""
+"""The credit types a course can offer, with the statement printed on certificates.
+
+Labels and statements are spelled as the accreditors print them, typographic marks included
+(the trademark sign, the typographic apostrophe): the API returns them as they are and the certificate's fonts have every one of them.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +24,10 @@ CREDIT_TYPES: dict[str, CreditType] = {
     for t in (
         CreditType(
             "AMA_PRA_1",
-            "AMA PRA Category 1 Credit(TM)",
+            "AMA PRA Category 1 Credit™",
             "credits",
             "The provider designates this enduring material for a maximum of the credits shown as "
-            "AMA PRA Category 1 Credit(TM). Physicians should claim only the credit commensurate with "
+            "AMA PRA Category 1 Credit™. Physicians should claim only the credit commensurate with "
             "the extent of their participation in the activity.",
         ),
         CreditType(
@@ -65,7 +69,7 @@ CREDIT_TYPES: dict[str, CreditType] = {
             "ABP MOC Part 2 Points",
             "points",
             "Successful completion of this CME activity enables the learner to earn MOC points in the "
-            "American Board of Pediatrics' Maintenance of Certification program. Participant completion "
+            "American Board of Pediatrics\u2019 Maintenance of Certification program. Participant completion "
             "information is shared with the ABP through the ACCME PARS system.",
         ),
         CreditType(
@@ -73,7 +77,7 @@ CREDIT_TYPES: dict[str, CreditType] = {
             "ABIM MOC Points",
             "points",
             "Successful completion of this CME activity enables the participant to earn MOC points in the "
-            "American Board of Internal Medicine's Maintenance of Certification program.",
+            "American Board of Internal Medicine\u2019s Maintenance of Certification program.",
         ),
         CreditType(
             "STATE",
