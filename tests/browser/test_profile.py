@@ -41,6 +41,8 @@ def test_profile_edits_round_trip(page: Any, api: Api, learners: Learners, scree
     page.get_by_label("ABP ID").fill("ABP-0042")
     page.get_by_label("Month").select_option(label="March")
     page.get_by_label("Day").select_option(label="7")
+    assert page.get_by_label("Time zone").input_value() == "UTC"
+    page.get_by_label("Time zone").select_option("America/Los_Angeles")
     page.get_by_role("button", name="Save profile").click()
     # The API's refusal is shown at the field it names, in words (and focus goes there).
     alert = page.get_by_role("alert")
@@ -64,6 +66,7 @@ def test_profile_edits_round_trip(page: Any, api: Api, learners: Learners, scree
         {"ABP": "0042"},
         "03-07",
     )
+    assert me["time_zone"] == "America/Los_Angeles"
 
     page.reload()
     page.get_by_role("heading", name="Your profile", level=1).wait_for()

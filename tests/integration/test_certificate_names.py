@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import boto3
 import pytest
 
-from cme_ledger.domain import certificates
+from cme_ledger.services import certificates
 from cme_ledger.store import objects
 from tests.support import admin, call, make_course, make_premium
 

@@ -406,7 +406,7 @@ def test_verify_known_and_unknown_codes(stack: Any) -> None:
         "learner_name": "Ada Quinn",
         "course_title": "Emergency Medicine",
         "credit_type": "AMA_PRA_1",
-        "credit_type_label": "AMA PRA Category 1 Credit(TM)",
+        "credit_type_label": "AMA PRA Category 1 Credit™",
         "credits": 1.75,
         "claimed_at": claim["claimed_at"],
         "provider": "CME Ledger Academy",

@@ -24,6 +24,7 @@ def test_me_defaults_then_update_and_clear(aws: Any) -> None:
         "membership": {"premium": False, "premium_until": None},
         "board_ids": {},
         "birth_month_day": None,
+        "time_zone": "UTC",
     }
     put = call(
         "PUT",

@@ -34,7 +34,7 @@ def course_credential(**changes: Any) -> cr.CourseCredential:
         course_title="Sepsis Update 2026",
         provider="Northwind Medical Education",
         credit_type_code="AMA_PRA_1",
-        credit_type_label="AMA PRA Category 1 Credit(TM)",
+        credit_type_label="AMA PRA Category 1 Credit™",
         credits=Decimal("2.50"),
         topics=(
             cr.TopicCredit("Fluids", datetime(2026, 3, 2, 9, 30, tzinfo=UTC), Decimal("1.75")),
@@ -103,7 +103,7 @@ def test_the_payload_says_what_the_certificate_says_and_the_jwt_claims_repeat_it
     assert subject["achievement"]["name"] == "Sepsis Update 2026"
     assert subject["achievement"]["creator"]["name"] == "Northwind Medical Education"
     assert subject["creditsEarned"] == 2.5
-    assert subject["creditType"] == {"code": "AMA_PRA_1", "label": "AMA PRA Category 1 Credit(TM)"}
+    assert subject["creditType"] == {"code": "AMA_PRA_1", "label": "AMA PRA Category 1 Credit™"}
     assert (subject["activityStartDate"], subject["activityEndDate"]) == (
         "2026-02-01T08:00:00Z",
         "2026-03-02T09:30:00Z",

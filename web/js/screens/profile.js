@@ -1,4 +1,4 @@
-// Profile: the name as it prints, degree, first and last name, ABP ID, birth month and day.
+// Profile: the name as it prints, degree, first and last name, ABP ID, birth month and day, time zone.
 
 import { formatDate, h, uid } from "../dom.js";
 import { reasonText } from "../messages.js";
@@ -97,6 +97,29 @@ export async function render(app, _params, query) {
     birthError,
   );
 
+  // Time zone: the dates on certificates are days where the learner lives. The browser's own zone is
+  // offered first when none is set yet; the server knows every IANA zone.
+  const zoneId = uid("time-zone");
+  const zoneErrorId = uid("time-zone-error");
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  const current = me.time_zone || "UTC";
+  const zoneNames = [...new Set(["UTC", current, browserZone, ...zones].filter(Boolean))];
+  const zoneSelect = h(
+    "select",
+    { id: zoneId, name: "time_zone", "aria-describedby": zoneErrorId },
+    zoneNames.map((zone) => h("option", { value: zone, selected: zone === current }, zone === "UTC" ? "UTC (coordinated universal time)" : zone.replaceAll("_", " "))),
+  );
+  const zoneError = h("p", { class: "field-error", id: zoneErrorId });
+  const zoneField = h(
+    "div",
+    { class: "field" },
+    h("label", { for: zoneId }, "Time zone"),
+    h("p", { class: "hint" }, `Dates on your certificates are the days where you live.${browserZone && browserZone !== current ? ` This device is set to ${browserZone.replaceAll("_", " ")}.` : ""}`),
+    zoneSelect,
+    zoneError,
+  );
+
   const status = h("div");
   const save = h("button", { type: "submit", class: "button" }, "Save profile");
   const form = h(
@@ -104,6 +127,7 @@ export async function render(app, _params, query) {
     { class: "stack", novalidate: true },
     Object.values(fields).map((f) => f.build()),
     birth,
+    zoneField,
     status,
     h("div", { class: "actions" }, fromPreview ? h("a", { href: "#/preview", class: "button button--secondary" }, "Back to preview") : null, save),
   );
@@ -114,6 +138,8 @@ export async function render(app, _params, query) {
       f.input.removeAttribute("aria-invalid");
     }
     birthError.textContent = "";
+    zoneError.textContent = "";
+    zoneSelect.removeAttribute("aria-invalid");
     monthSelect.removeAttribute("aria-invalid");
     daySelect.removeAttribute("aria-invalid");
   };
@@ -123,6 +149,11 @@ export async function render(app, _params, query) {
       monthSelect.setAttribute("aria-invalid", "true");
       daySelect.setAttribute("aria-invalid", "true");
       return monthSelect;
+    }
+    if (key === "time_zone") {
+      zoneError.textContent = message;
+      zoneSelect.setAttribute("aria-invalid", "true");
+      return zoneSelect;
     }
     const f = fields[key];
     if (!f) return null;
@@ -153,6 +184,7 @@ export async function render(app, _params, query) {
       last_name: fields.last_name.input.value.trim(),
       board_ids: { ABP: abp || null },
       birth_month_day: monthSelect.value ? `${monthSelect.value}-${daySelect.value}` : null,
+      time_zone: zoneSelect.value || null,
     };
     save.disabled = true;
     try {

@@ -52,6 +52,7 @@ PROFILE = strict(
         "membership": MEMBERSHIP,
         "board_ids": strict({}, {"ABP": STRING, "ABIM": STRING}),
         "birth_month_day": _nullable({"type": "string", "pattern": r"^[0-9]{2}-[0-9]{2}$"}),
+        "time_zone": STRING,
     }
 )
 
@@ -128,6 +129,7 @@ CLAIM = strict(
         "credit_type": STRING,
         "display_name": STRING,
         "degree": STRING,
+        "time_zone": STRING,
         "total": NUMBER,
         "earned_from": TIME,
         "earned_to": TIME,

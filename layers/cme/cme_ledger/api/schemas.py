@@ -23,6 +23,7 @@ from pydantic import (
 from cme_ledger.domain.amounts import canonical_text, has_two_decimals_at_most
 from cme_ledger.domain.calendar import is_valid_month_day
 from cme_ledger.domain.credit_types import CREDIT_TYPES, DEFAULT_CREDIT_TYPE
+from cme_ledger.domain.times import is_time_zone
 
 # What a person reads (names, titles, topics, ids printed on certificates and reports) is one line of
 # visible text: control characters (NUL, line breaks, C1), lone surrogates and the bidi embedding,
@@ -138,6 +139,19 @@ class Strict(BaseModel):
 # ----------------------------------------------------------------------------- profile
 
 
+def _time_zone(value: str) -> str:
+    if not is_time_zone(value):
+        raise ValueError("must be an IANA time zone name such as America/Los_Angeles")
+    return value
+
+
+TimeZone = Annotated[
+    StrictStr,
+    AfterValidator(_time_zone),
+    WithJsonSchema({"type": "string", "maxLength": 64, "examples": ["America/Los_Angeles", "UTC"]}),
+]
+
+
 class BoardIds(Strict):
     ABP: (
         Annotated[
@@ -155,6 +169,7 @@ class ProfileUpdate(Strict):
     last_name: Annotated[Text, Field(max_length=60)] | None = None
     board_ids: BoardIds | None = None
     birth_month_day: MonthDay | None = None
+    time_zone: TimeZone | None = None  # null: UTC
 
     def changes(self) -> dict[str, Any]:
         """Only the fields the caller sent (None clears); board_ids keeps only the boards sent."""

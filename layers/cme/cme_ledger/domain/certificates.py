@@ -6,17 +6,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from cme_ledger.certificates.document import CertificateDocument, CourseCertificate, TopicLine
 from cme_ledger.domain.amounts import ZERO, to_json_number
 from cme_ledger.domain.claim_decision import Prepared, normalize_code
 from cme_ledger.domain.claim_views import Line
 from cme_ledger.domain.credit_types import CREDIT_TYPES, CreditType
 from cme_ledger.domain.model import CertificateEntry, ClaimRecord, StoredClaim
+from cme_ledger.domain.profiles import time_zone_of
 from cme_ledger.domain.times import parse_iso
-
-if TYPE_CHECKING:
-    from cme_ledger.certificates.render import CertificateDocument, CourseCertificate
 
 MAX_CODE_CHARS = 64  # longer than any code we issue; anything longer is unknown without a read
 
@@ -34,8 +33,6 @@ def verify_url(base_url: str, code: str) -> str:
 def _course(
     title: str, provider: str, lines: Iterable[Line], code: str | None, url: str | None
 ) -> CourseCertificate:
-    from cme_ledger.certificates.render import CourseCertificate, TopicLine
-
     ordered = sorted(lines, key=lambda ln: (ln.earned_at, ln.credit_id))
     return CourseCertificate(
         course_title=title,
@@ -55,9 +52,7 @@ def _by_course(lines: Iterable[Line]) -> dict[str, list[Line]]:
 
 
 def claim_document(stored: StoredClaim, base_url: str) -> CertificateDocument:
-    """The PDF's content, from the claim's items alone (names and titles as copied when claimed)."""
-    from cme_ledger.certificates.render import CertificateDocument
-
+    """The PDF's content, from the claim's items alone (names, titles and zone as when claimed)."""
     claim = stored.record
     grouped = _by_course(stored.lines)
     infos = sorted(stored.courses.values(), key=lambda c: (c.title, c.course_id))
@@ -69,6 +64,7 @@ def claim_document(stored: StoredClaim, base_url: str) -> CertificateDocument:
         credit_statement=ctype.statement,
         unit=ctype.unit,
         claimed_at=parse_iso(claim.claimed_at or claim.created_at),
+        time_zone=claim.time_zone,
         certificates=tuple(
             _course(i.title, i.provider, grouped.get(i.course_id, []), i.code, verify_url(base_url, i.code))
             for i in infos
@@ -78,8 +74,6 @@ def claim_document(stored: StoredClaim, base_url: str) -> CertificateDocument:
 
 def preview_document(prepared: Prepared, at: datetime) -> CertificateDocument:
     """The same layout as the claim would get, marked PREVIEW, without codes."""
-    from cme_ledger.certificates.render import CertificateDocument
-
     grouped = _by_course(prepared.lines)
     courses = prepared.courses
     order = sorted(grouped, key=lambda cid: (courses[cid].title if cid in courses else cid, cid))
@@ -102,6 +96,7 @@ def preview_document(prepared: Prepared, at: datetime) -> CertificateDocument:
             for cid in order
         ),
         preview=True,
+        time_zone=time_zone_of(prepared.profile),
     )
 
 

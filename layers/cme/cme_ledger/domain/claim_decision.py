@@ -22,7 +22,7 @@ from cme_ledger.domain.errors import (
     NothingToClaim,
 )
 from cme_ledger.domain.model import CertificateEntry, ClaimRecord, Course, Credit, Profile, StoredClaim
-from cme_ledger.domain.profiles import ABP, board_report_gaps, display_name_of, is_premium
+from cme_ledger.domain.profiles import ABP, board_report_gaps, display_name_of, is_premium, time_zone_of
 from cme_ledger.domain.times import iso
 
 REFUSALS: tuple[type[DomainError], ...] = (
@@ -255,6 +255,7 @@ def pending_record(
         earned_to=max(ln.earned_at for ln in lines),
         display_name=prepared.display_name,
         degree=profile.degree or "",
+        time_zone=time_zone_of(profile),
         first_name=profile.first_name or "",
         last_name=profile.last_name or "",
         abp_id=profile.board_ids.get("ABP") if abp else None,

@@ -23,6 +23,7 @@ class Profile:
     board_ids: Mapping[str, str] = field(default_factory=dict)
     birth_month_day: str | None = None  # MM-DD
     premium_until: str | None = None
+    time_zone: str | None = None  # IANA name; None: UTC
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class ClaimRecord:
     earned_to: str
     display_name: str = ""
     degree: str = ""
+    time_zone: str = "UTC"  # the learner's zone when the claim was made: the certificate's dates
     first_name: str = ""
     last_name: str = ""
     abp_id: str | None = None

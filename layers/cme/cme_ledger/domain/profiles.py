@@ -8,7 +8,8 @@ from typing import Any
 from cme_ledger.domain.model import Profile
 from cme_ledger.domain.times import parse_iso
 
-PROFILE_FIELDS = ("display_name", "degree", "first_name", "last_name", "birth_month_day")
+PROFILE_FIELDS = ("display_name", "degree", "first_name", "last_name", "birth_month_day", "time_zone")
+DEFAULT_TIME_ZONE = "UTC"
 BOARDS = ("ABP", "ABIM")
 ABP = "ABP_MOC_2"
 
@@ -55,4 +56,10 @@ def profile_view(user_id: str, profile: Profile | None, at: datetime, token_name
         "membership": membership_view(profile, at),
         "board_ids": dict(shown.board_ids),
         "birth_month_day": shown.birth_month_day,
+        "time_zone": time_zone_of(profile),
     }
+
+
+def time_zone_of(profile: Profile | None) -> str:
+    """The learner's zone: every date a person reads is a day there (UTC until they set one)."""
+    return (profile.time_zone if profile is not None else None) or DEFAULT_TIME_ZONE

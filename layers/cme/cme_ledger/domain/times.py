@@ -21,6 +21,19 @@ def compact(value: datetime) -> str:
     return f"{v.year:04d}{v.month:02d}{v.day:02d}T{v.hour:02d}{v.minute:02d}{v.second:02d}Z"
 
 
+def is_time_zone(name: str) -> bool:
+    """An IANA time zone name this runtime knows (from the tzdata package): "America/Los_Angeles"."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 def parse_iso(value: str) -> datetime:
     """Parse a stored ISO time (always UTC)."""
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

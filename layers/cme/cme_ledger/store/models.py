@@ -114,6 +114,7 @@ class Profile(LedgerItem, discriminator="profile"):
     board_ids = MapAttribute[str, Any](default=dict)
     birth_month_day = UnicodeAttribute(null=True)
     premium_until = UnicodeAttribute(null=True)
+    time_zone = UnicodeAttribute(null=True)  # IANA name; absent: UTC
     updated_at = UnicodeAttribute(null=True)
 
 
@@ -162,6 +163,7 @@ class Claim(LedgerItem, discriminator="claim"):
     request_hash = UnicodeAttribute(null=True)
     display_name = UnicodeAttribute(default="")
     degree = UnicodeAttribute(default="")
+    time_zone = UnicodeAttribute(default="UTC")
     first_name = UnicodeAttribute(default="")
     last_name = UnicodeAttribute(default="")
     abp_id = UnicodeAttribute(null=True)

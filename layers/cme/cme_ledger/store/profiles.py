@@ -24,6 +24,7 @@ def profile_of(item: m.Profile) -> Profile:
         board_ids={str(k): str(v) for k, v in boards.items()},
         birth_month_day=item.birth_month_day,
         premium_until=item.premium_until,
+        time_zone=item.time_zone,
     )
 
 

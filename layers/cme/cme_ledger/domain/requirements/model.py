@@ -18,7 +18,7 @@ CapPeriod = Literal["cycle", "calendar_year"]
 # /me/external-credits): outside types the shipped sets accept besides the catalogue of
 # credit_types.CREDIT_TYPES. Code -> label.
 EXTERNAL_CREDIT_TYPES: dict[str, str] = {
-    "AMA_PRA_2": "AMA PRA Category 2 Credit(TM)",
+    "AMA_PRA_2": "AMA PRA Category 2 Credit™",
     "AAFP_ELECTIVE": "AAFP Elective credit",
     "AAPA_2": "AAPA Category 2 CME credit",
     "AOA_1A": "AOA Category 1-A credit",
