@@ -14,6 +14,7 @@ from typing import Any
 
 from cme_ledger.domain.claim_plan import PlannedLine, cut_chunks, listed_titles
 from cme_ledger.domain.model import ClaimRecord, CourseSnapshot
+from cme_ledger.domain.topic_tags import TOPIC_TAGS
 from cme_ledger.store import claim_items
 
 ITEM_LIMIT = 400 * 1024
@@ -53,6 +54,8 @@ def _maximal_chunks() -> list[Any]:
             amount=Decimal("99.75"),
             credit_amount=Decimal("100"),
             fills=True,
+            topics=tuple(TOPIC_TAGS),  # every tag a course can carry, on every line
+            live=True,
         )
         for i in range(5000)
     ]

@@ -16,11 +16,12 @@ from cme_ledger.domain.claim_plan import (
     listed_titles,
     order_lines,
 )
+from cme_ledger.domain.topic_tags import TOPIC_TAGS
 
 ASTRAL = "\U0001d504"  # 4 bytes in UTF-8: the worst case for a 300-character text
 
 
-def line(i: int, course: str, topic: str = "Topic") -> PlannedLine:
+def line(i: int, course: str, topic: str = "Topic", tags: tuple[str, ...] = ()) -> PlannedLine:
     return PlannedLine(
         credit_id=f"20260101T000000Z-{i:010x}",
         course_id=course,
@@ -30,6 +31,8 @@ def line(i: int, course: str, topic: str = "Topic") -> PlannedLine:
         amount=Decimal("1"),
         credit_amount=Decimal("1"),
         fills=True,
+        topics=tags,
+        live=bool(tags),
     )
 
 
@@ -46,8 +49,9 @@ def snapshots(title: str = "T", provider: str = "P") -> tuple[list[CourseSnapsho
 
 def test_every_chunk_fits_one_transaction_and_one_item_at_the_maxima() -> None:
     """5,000 selections over 5,000 courses, 300-character topics, titles and 200-character providers
-    of 4-byte characters: about 15 MB of text, in chunks that each fit."""
-    lines = [line(i, f"{i:064d}", ASTRAL * 300) for i in range(5000)]
+    of 4-byte characters, every line with every topic tag and live: about 17 MB of text, in chunks
+    that each fit."""
+    lines = [line(i, f"{i:064d}", ASTRAL * 300, tuple(TOPIC_TAGS)) for i in range(5000)]
     made, snapshot = snapshots(ASTRAL * 300, ASTRAL * 200)
     chunks = cut_chunks(lines, snapshot)  # type: ignore[arg-type]
     assert [ln for chunk in chunks for ln in chunk.lines] == lines  # every line once, in order
@@ -90,3 +94,10 @@ def test_lines_are_ordered_by_course_title_then_date_earned() -> None:
 def test_course_titles_stay_on_the_claim_record_only_while_they_fit() -> None:
     assert listed_titles(["Airway", "Burns"]) == ["Airway", "Burns"]
     assert listed_titles([ASTRAL * 300] * 5000) is None
+
+
+def test_a_line_s_topic_tags_and_live_count_toward_its_page() -> None:
+    assert line_bytes(line(1, "em", tags=("ethics",))) > line_bytes(line(1, "em"))
+    assert line_bytes(line(1, "em", tags=tuple(TOPIC_TAGS))) - line_bytes(line(1, "em")) > sum(
+        len(t) for t in TOPIC_TAGS
+    )

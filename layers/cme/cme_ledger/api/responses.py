@@ -65,6 +65,8 @@ COURSE = strict(
         "provider": STRING,
         "credit_types": {"type": "array", "items": STRING, "minItems": 1},
         "claim_window_years": {"type": "integer", "minimum": 1, "maximum": 10},
+        "topics": {"type": "array", "items": STRING},
+        "live": {"type": "boolean"},
     },
     {"pars_activity_id": STRING},
 )

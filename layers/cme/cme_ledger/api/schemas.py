@@ -24,6 +24,7 @@ from cme_ledger.domain.amounts import canonical_text, has_two_decimals_at_most
 from cme_ledger.domain.calendar import is_valid_month_day
 from cme_ledger.domain.credit_types import CREDIT_TYPES, DEFAULT_CREDIT_TYPE
 from cme_ledger.domain.times import is_time_zone
+from cme_ledger.domain.topic_tags import TOPIC_TAGS, is_known_tag
 
 # What a person reads (names, titles, topics, ids printed on certificates and reports) is one line of
 # visible text: control characters (NUL, line breaks, C1), lone surrogates and the bidi embedding,
@@ -116,6 +117,19 @@ CreditTypeCode = Annotated[
     StrictStr, AfterValidator(_known_type), WithJsonSchema({"type": "string", "enum": list(CREDIT_TYPES)})
 ]
 Time = Annotated[datetime, BeforeValidator(_utc_time)]
+
+
+def _known_tag(value: str) -> str:
+    if not is_known_tag(value):
+        raise ValueError("unknown topic tag (see GET /topic-tags)")
+    return value
+
+
+TopicTag = Annotated[
+    StrictStr, AfterValidator(_known_tag), WithJsonSchema({"type": "string", "enum": list(TOPIC_TAGS)})
+]
+# A course's or an external credit's tags: each a known tag (a tag given twice counts once).
+TopicTags = Annotated[list[TopicTag], Field(max_length=len(TOPIC_TAGS) * 2)]
 MonthDay = Annotated[
     StrictStr,
     AfterValidator(_month_day),
@@ -194,6 +208,8 @@ class CoursePut(Strict):
     credit_types: Annotated[list[CreditTypeCode], Field(min_length=1, max_length=9)]
     claim_window_years: Annotated[StrictInt, Field(ge=1, le=10)] | None = None
     pars_activity_id: Annotated[Text, Field(min_length=1, max_length=64)] | None = None
+    topics: TopicTags | None = None
+    live: StrictBool | None = None
 
 
 class CreditItem(Strict):

@@ -24,6 +24,8 @@ def course_view(course: Course) -> dict[str, Any]:
         "provider": course.provider,
         "credit_types": list(course.credit_types),
         "claim_window_years": int(course.claim_window_years),
+        "topics": list(course.topics),
+        "live": course.live,
     }
     if course.pars_activity_id:
         view["pars_activity_id"] = course.pars_activity_id
@@ -42,10 +44,13 @@ def new_course(
     credit_types: list[str],
     claim_window_years: int | None,
     pars_activity_id: str | None,
+    topics: list[str] | None = None,
+    live: bool | None = None,
 ) -> Course:
     """A course as PUT /admin/courses describes it. A course offering ABP MOC Part 2 needs its PARS
     activity id: its points are reported against it. A changed claim window applies to credit
-    recorded from then on."""
+    recorded from then on; changed topics or live apply to claims made from then on (a claim keeps
+    them on its lines as they were)."""
     if ABP_MOC_2 in credit_types and not pars_activity_id:
         raise InvalidInput(
             "A course offering ABP_MOC_2 needs its PARS activity id.",
@@ -58,4 +63,6 @@ def new_course(
         credit_types=tuple(dict.fromkeys(credit_types)),
         claim_window_years=claim_window_years or DEFAULT_CLAIM_WINDOW_YEARS,
         pars_activity_id=pars_activity_id,
+        topics=tuple(dict.fromkeys(topics or ())),
+        live=bool(live),
     )

@@ -128,6 +128,8 @@ def planned_line(credit: Credit, course: Course, credit_type: str, amount: Decim
         amount=amount,
         credit_amount=credit.amount,
         fills=fills,
+        topics=course.topics,
+        live=course.live,
     )
 
 

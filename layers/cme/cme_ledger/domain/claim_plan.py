@@ -21,6 +21,8 @@ MAX_LINES = 99  # credit updates per transaction: 99 + the page = 100 items, Dyn
 PAGE_BUDGET = 300_000  # bytes of a page item, with a margin under DynamoDB's 400 KB
 TITLES_BUDGET = 64_000  # bytes of course titles kept on the claim record (for listings)
 _LINE_OVERHEAD = 96  # attribute names and number encodings of one line, generously
+_TAGS_OVERHEAD = 16  # the topics list's name and markers, and `live`
+_TAG_OVERHEAD = 4  # per tag in that list
 _COURSE_OVERHEAD = 96
 
 
@@ -36,6 +38,8 @@ class PlannedLine:
     amount: Decimal
     credit_amount: Decimal  # the credit's full amount (the write's condition)
     fills: bool  # after this line every offered type is fully claimed: leave the expiry index
+    topics: tuple[str, ...] = ()  # the course's topic tags as of the claim (requirement rules)
+    live: bool = False  # the course was live as of the claim
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,11 @@ def line_bytes(line: PlannedLine) -> int:
         + _utf8(line.topic)
         + _utf8(line.earned_at)
         + _LINE_OVERHEAD
+        + (
+            _TAGS_OVERHEAD + sum(_utf8(tag) + _TAG_OVERHEAD for tag in line.topics)
+            if line.topics or line.live
+            else 0
+        )
     )
 
 

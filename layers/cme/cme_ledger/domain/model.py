@@ -34,6 +34,8 @@ class Course:
     credit_types: tuple[str, ...]
     claim_window_years: int = 3
     pars_activity_id: str | None = None
+    topics: tuple[str, ...] = ()  # topic tags (domain.topic_tags): what requirement rules select on
+    live: bool = False  # a live activity (not enduring material)
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,16 @@ class Credit:
 
 @dataclass(frozen=True)
 class ClaimLine:
-    """One credit of a committed claim, as its page keeps it."""
+    """One credit of a committed claim, as its page keeps it: with its course's topic tags and
+    whether it was live as of the claim (a later edit of the course changes no past claim)."""
 
     credit_id: str
     course_id: str
     topic: str
     earned_at: str
     amount: Decimal
+    topics: tuple[str, ...] = ()
+    live: bool = False
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,12 @@ def put_course(
     credit_types: list[str],
     claim_window_years: int | None,
     pars_activity_id: str | None,
+    topics: list[str] | None = None,
+    live: bool | None = None,
 ) -> dict[str, Any]:
     """Create or replace a course (422 for one offering ABP MOC Part 2 without its PARS id)."""
-    course = new_course(course_id, title, provider, credit_types, claim_window_years, pars_activity_id)
+    course = new_course(
+        course_id, title, provider, credit_types, claim_window_years, pars_activity_id, topics, live
+    )
     store.save_course(course, clock.iso(clock.now()))
     return course_view(course)

@@ -16,6 +16,8 @@ def course_of(item: m.Course) -> Course:
         credit_types=tuple(item.credit_types),
         claim_window_years=int(item.claim_window_years),
         pars_activity_id=item.pars_activity_id,
+        topics=tuple(item.topics or ()),
+        live=bool(item.live),
     )
 
 
@@ -37,5 +39,7 @@ def save_course(course: Course, updated_at: str) -> None:
         credit_types=list(course.credit_types),
         claim_window_years=course.claim_window_years,
         pars_activity_id=course.pars_activity_id,
+        topics=list(course.topics) or None,
+        live=course.live,
         updated_at=updated_at,
     ).save()

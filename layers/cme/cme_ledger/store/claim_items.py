@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from cme_ledger.domain.claim_plan import Chunk
+from cme_ledger.domain.claim_plan import Chunk, PlannedLine
 from cme_ledger.domain.model import (
     BoardEntry,
     CertificateEntry,
@@ -118,7 +118,15 @@ def page_of(item: ClaimLinePage) -> ClaimPage:
         state=item.state,
         applied_at=item.applied_at,
         lines=tuple(
-            ClaimLine(line.credit_id, line.course_id, line.topic, line.earned_at, line.amount)
+            ClaimLine(
+                line.credit_id,
+                line.course_id,
+                line.topic,
+                line.earned_at,
+                line.amount,
+                tuple(line.tags or ()),
+                bool(line.live),
+            )
             for line in item.lines
         ),
         courses=tuple(CourseSnapshot(c.course_id, c.title, c.provider, c.code) for c in item.courses),
@@ -135,22 +143,29 @@ def page_item(
         page=page,
         state=state,
         applied_at=applied_at,
-        lines=[
-            {
-                "credit_id": ln.credit_id,
-                "course_id": ln.course_id,
-                "topic": ln.topic,
-                "earned_at": ln.earned_at,
-                "amount": ln.amount,
-            }
-            for ln in (chunk.lines if chunk else ())
-        ],
+        lines=[_line_map(ln) for ln in (chunk.lines if chunk else ())],
         courses=[
             {"course_id": c.course_id, "title": c.title, "provider": c.provider, "code": c.code}
             for c in (chunk.courses if chunk else ())
         ],
     )
     return item.serialize()
+
+
+def _line_map(line: PlannedLine) -> dict[str, Any]:
+    """A page's line; its tags and live only when there are some (most courses carry none)."""
+    mapped: dict[str, Any] = {
+        "credit_id": line.credit_id,
+        "course_id": line.course_id,
+        "topic": line.topic,
+        "earned_at": line.earned_at,
+        "amount": line.amount,
+    }
+    if line.topics:
+        mapped["tags"] = list(line.topics)
+    if line.live:
+        mapped["live"] = True
+    return mapped
 
 
 def certificate_of(item: CertificateCode) -> CertificateEntry:

@@ -24,6 +24,7 @@ from typing import Any
 
 from pynamodb.attributes import (
     BinaryAttribute,
+    BooleanAttribute,
     DiscriminatorAttribute,
     ListAttribute,
     MapAttribute,
@@ -125,6 +126,8 @@ class Course(LedgerItem, discriminator="course"):
     credit_types = ListAttribute[str](of=UnicodeAttribute)  # type: ignore[arg-type]
     claim_window_years = NumberAttribute(default=3)
     pars_activity_id = UnicodeAttribute(null=True)
+    topics = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
+    live = BooleanAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
 
 
@@ -200,6 +203,9 @@ class LineMap(MapAttribute[str, Any]):
     topic = UnicodeAttribute()
     earned_at = UnicodeAttribute()
     amount = DecimalAttribute()
+    # The course's topic tags and live as of the claim; absent when none / not live (most lines).
+    tags = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
+    live = BooleanAttribute(null=True)
 
 
 class CourseMap(MapAttribute[str, Any]):

@@ -41,6 +41,8 @@ def put_course(course_id: CourseId, body: Annotated[CoursePut, Body()]):
             body.credit_types,
             body.claim_window_years,
             body.pars_activity_id,
+            body.topics,
+            body.live,
         )
     )
 
