@@ -120,6 +120,52 @@ def provision(prefix: str = "cme-local", endpoint_url: str | None = None, public
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         stack.queues[logical_id] = {"url": url, "arn": arn, "name": name}
 
+    for logical_id, name in stack.buckets.items():
+        props = tpl.resources()[logical_id].get("Properties") or {}
+        cors = _cors_rules(props.get("CorsConfiguration"))
+        if cors:
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors})  # type: ignore[typeddict-item]
+        notifications = _queue_notifications(props.get("NotificationConfiguration"), stack)
+        if notifications:
+            s3.put_bucket_notification_configuration(
+                Bucket=name,
+                NotificationConfiguration={"QueueConfigurations": notifications},  # type: ignore[typeddict-item]
+            )
+
     for logical_id in tpl.of_type("AWS::SecretsManager::Secret"):
         stack.secrets[logical_id] = secrets.token_urlsafe(32)
     return stack
+
+
+def _cors_rules(config: Any) -> list[dict[str, Any]]:
+    """A bucket's CorsConfiguration as S3's PutBucketCors takes it (the browser's PUT of an upload)."""
+    rules = []
+    for rule in (config or {}).get("CorsRules") or []:
+        converted: dict[str, Any] = {
+            "AllowedMethods": list(rule["AllowedMethods"]),
+            "AllowedOrigins": list(rule["AllowedOrigins"]),
+        }
+        if "AllowedHeaders" in rule:
+            converted["AllowedHeaders"] = list(rule["AllowedHeaders"])
+        if "ExposedHeaders" in rule:
+            converted["ExposeHeaders"] = list(rule["ExposedHeaders"])
+        if "MaxAge" in rule:
+            converted["MaxAgeSeconds"] = int(rule["MaxAge"])
+        rules.append(converted)
+    return rules
+
+
+def _queue_notifications(config: Any, stack: Stack) -> list[dict[str, Any]]:
+    """A bucket's queue notifications with the local queues' ARNs: moto then sends S3's events to the
+    queue, and the local stack's poller delivers them to the function subscribed to it, as in AWS."""
+    found = []
+    for entry in (config or {}).get("QueueConfigurations") or []:
+        _, queue_id, _ = tpl.tag_target(entry["Queue"])
+        converted: dict[str, Any] = {"QueueArn": stack.queues[queue_id]["arn"], "Events": [entry["Event"]]}
+        rules = ((entry.get("Filter") or {}).get("S3Key") or {}).get("Rules") or []
+        if rules:
+            converted["Filter"] = {
+                "Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}
+            }
+        found.append(converted)
+    return found

@@ -157,3 +157,24 @@ def claimable_totals(user_id: str) -> dict[str, dict[str, Any]]:
         cursor = reply.body["next_cursor"]
         if not cursor:
             return seen
+
+
+def deliver(stack: Any, queue_id: str) -> list[Any]:
+    """Deliver what waits on a queue of the template to the function subscribed to it, as Lambda's
+    poller does (one batch per receive), until the queue is empty; the handlers' answers."""
+    import boto3
+
+    from infra.events import sqs_event
+
+    queue = stack.queues[queue_id]
+    [function] = [f for f in tpl.functions().values() if any(q == queue_id for q, _ in f.queues)]
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    answers: list[Any] = []
+    while True:
+        received = sqs.receive_message(QueueUrl=queue["url"], MaxNumberOfMessages=10)
+        messages: list[dict[str, Any]] = [dict(m) for m in received.get("Messages", [])]
+        if not messages:
+            return answers
+        answers.append(invoke(function, sqs_event(queue["arn"], messages)))
+        for message in messages:
+            sqs.delete_message(QueueUrl=queue["url"], ReceiptHandle=message["ReceiptHandle"])

@@ -23,6 +23,7 @@ class Settings:
     expiry_shards: int
     claim_stale_seconds: int
     render_stale_seconds: int
+    upload_bucket_name: str = ""  # learners' uploads (external credit certificates)
 
 
 def _require(name: str) -> str:
@@ -59,6 +60,7 @@ def get_settings() -> Settings:
         expiry_shards=_int("EXPIRY_SHARDS", 4, 1, 64),
         claim_stale_seconds=_int("CLAIM_STALE_SECONDS", 120, 1, 86400),
         render_stale_seconds=_int("RENDER_STALE_SECONDS", 300, 1, 86400),
+        upload_bucket_name=os.environ.get("UPLOAD_BUCKET_NAME", ""),
     )
 
 

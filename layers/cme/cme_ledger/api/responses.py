@@ -191,6 +191,131 @@ BOARD_REPORT = strict({"lines": COUNT, "report_key": _nullable(STRING)})
 
 HEALTH = strict({"status": {"type": "string", "enum": ["ok"]}})
 
+# ----------------------------------------------------------------------------- renewal
+
+DATE: dict[str, Any] = {"type": "string", "format": "date"}
+_NULLABLE_NUMBER = _nullable(NUMBER)
+
+TOPIC_TAG = strict({"tag": STRING, "label": STRING})
+
+REQUIREMENT_SET = strict(
+    {
+        "code": STRING,
+        "name": STRING,
+        "authority": STRING,
+        "cycle_years": _nullable({"type": "integer", "minimum": 1}),
+        "rules": {"type": "array", "items": strict({"rule": STRING, "description": STRING})},
+        "sources": {"type": "array", "items": STRING},
+        "verified": {"type": "boolean"},
+    }
+)
+
+CHOSEN_SETS = items(strict({"code": STRING, "cycle_start": DATE}))
+
+_PROGRESS_FIELDS: dict[str, Any] = {
+    "code": STRING,
+    "cycle_start": DATE,
+    "cycle_end": _nullable(DATE),
+}
+
+PROGRESS = items(
+    strict(
+        {
+            **_PROGRESS_FIELDS,
+            "name": STRING,
+            "met": {"type": "boolean"},
+            "rules": {
+                "type": "array",
+                "items": strict(
+                    {
+                        "rule": STRING,
+                        "description": STRING,
+                        # null for a cap, weight or roll-over: it counts, it is not a requirement
+                        "required": _NULLABLE_NUMBER,
+                        "counted": NUMBER,
+                        "remaining": _NULLABLE_NUMBER,
+                        "met": {"type": "boolean"},
+                    }
+                ),
+            },
+        }
+    )
+)
+
+_LINE = strict(
+    {
+        "line_id": STRING,
+        "source": {"type": "string", "enum": ["claim", "external", "roll_over"]},
+        "self_reported": {"type": "boolean"},
+        "credit_type": STRING,
+        "earned_on": DATE,
+        "amount": NUMBER,
+        "weighted": NUMBER,
+        "counted": NUMBER,
+        "weight_rule": _nullable(STRING),
+        "cut_by": _nullable(STRING),
+        "reason": _nullable({"type": "string", "enum": ["duplicate", "revoked", "cap"]}),
+    }
+)
+
+EXPLANATION = items(
+    strict(
+        {
+            **_PROGRESS_FIELDS,
+            "verified": {"type": "boolean"},
+            "checked": DATE,
+            "notes": {"type": "array", "items": STRING},
+            "rules": {
+                "type": "array",
+                "items": strict(
+                    {
+                        "rule": STRING,
+                        "kind": {
+                            "type": "string",
+                            "enum": ["total", "minimum", "one_time", "cap", "weight", "roll_over"],
+                        },
+                        "verified": {"type": "boolean"},
+                        "note": _nullable(STRING),
+                        "required": _NULLABLE_NUMBER,
+                        "counted": NUMBER,
+                        "remaining": _NULLABLE_NUMBER,
+                        "met": {"type": "boolean"},
+                        "cut": NUMBER,
+                        "suggestions": {
+                            "type": "array",
+                            "items": strict(
+                                {"credit_type": STRING, "claimable": NUMBER, "reduces_remaining_by": NUMBER}
+                            ),
+                        },
+                    },
+                    {"lines": {"type": "array", "items": _LINE}},
+                ),
+            },
+        }
+    )
+)
+
+_EXTERNAL_FIELDS: dict[str, Any] = {
+    "external_credit_id": STRING,
+    "title": STRING,
+    "provider": STRING,
+    "credit_type": STRING,
+    "amount": NUMBER,
+    "completed_on": DATE,
+    "topics": {"type": "array", "items": STRING},
+    "live": {"type": "boolean"},
+}
+
+EXTERNAL_CREDIT = strict(_EXTERNAL_FIELDS)
+EXTERNAL_CREDIT_CREATED = strict(
+    {
+        **_EXTERNAL_FIELDS,
+        "upload_url": STRING,
+        "upload_expires_in": {"type": "integer", "minimum": 1, "maximum": 300},
+    }
+)
+EXTERNAL_CREDIT_READ = strict({**_EXTERNAL_FIELDS, "certificate": _nullable(DOWNLOAD)})
+
 OPENAPI_DOCUMENT: dict[str, Any] = {
     "type": "object",
     "required": ["openapi", "info", "paths"],
@@ -201,6 +326,11 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
 def answer(status: int, schema: dict[str, Any], description: str) -> dict[int, Any]:
     """An OpenAPI `responses` entry: a JSON answer with this schema."""
     return {status: {"description": description, "content": {JSON: {"schema": schema}}}}
+
+
+def no_content(description: str) -> dict[int, Any]:
+    """A 204 answer: no body."""
+    return {204: {"description": description}}
 
 
 def redirect(description: str) -> dict[int, Any]:

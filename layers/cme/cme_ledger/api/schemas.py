@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -23,6 +24,9 @@ from pydantic import (
 from cme_ledger.domain.amounts import canonical_text, has_two_decimals_at_most
 from cme_ledger.domain.calendar import is_valid_month_day
 from cme_ledger.domain.credit_types import CREDIT_TYPES, DEFAULT_CREDIT_TYPE
+from cme_ledger.domain.external_credits import is_external_credit_type
+from cme_ledger.domain.renewal import FIRST_DAY, LAST_DAY, MAX_CHOSEN
+from cme_ledger.domain.requirements import EXTERNAL_CREDIT_TYPES
 from cme_ledger.domain.times import is_time_zone
 from cme_ledger.domain.topic_tags import TOPIC_TAGS, is_known_tag
 
@@ -130,6 +134,28 @@ TopicTag = Annotated[
 ]
 # A course's or an external credit's tags: each a known tag (a tag given twice counts once).
 TopicTags = Annotated[list[TopicTag], Field(max_length=len(TOPIC_TAGS) * 2)]
+
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date(value: Any) -> date:
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError("must be a date such as 2026-11-27")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a real date such as 2026-11-27") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}")
+    return day
+
+
+# A calendar date, YYYY-MM-DD, within the years the service computes cycles for.
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
+]
 MonthDay = Annotated[
     StrictStr,
     AfterValidator(_month_day),
@@ -296,3 +322,39 @@ class EvaluationRequest(Strict):
     free_of_bias: StrictBool
     practice_change: Annotated[FreeText, Field(max_length=2000)] | None = None
     comments: Annotated[FreeText, Field(max_length=2000)] | None = None
+
+
+# ----------------------------------------------------------------------------- renewal
+
+
+class ChosenSetItem(Strict):
+    code: Annotated[StrictStr, Field(min_length=1, max_length=40)]  # a known set: judged by the domain
+    cycle_start: IsoDate
+
+
+class RequirementsPut(Strict):
+    items: Annotated[list[ChosenSetItem], Field(max_length=MAX_CHOSEN)]
+
+
+def _external_type(value: str) -> str:
+    if not is_external_credit_type(value):
+        raise ValueError("unknown credit type (see GET /external-credit-types)")
+    return value
+
+
+ExternalCreditTypeCode = Annotated[
+    StrictStr,
+    AfterValidator(_external_type),
+    WithJsonSchema({"type": "string", "enum": [*CREDIT_TYPES, *EXTERNAL_CREDIT_TYPES]}),
+]
+ExternalAmount = Annotated[Amount, Field(gt=0, le=500), WithJsonSchema({**_AMOUNT_SCHEMA, "maximum": 500})]
+
+
+class ExternalCreditRequest(Strict):
+    title: Annotated[Text, Field(min_length=1, max_length=300)]
+    provider: Annotated[Text, Field(min_length=1, max_length=200)]
+    credit_type: ExternalCreditTypeCode
+    amount: ExternalAmount
+    completed_on: IsoDate  # not after the learner's today: judged by the domain, in their zone
+    topics: TopicTags | None = None
+    live: StrictBool | None = None

@@ -171,3 +171,32 @@ class BoardEntry:
     queued: bool  # still waiting to be reported
     reported_at: str | None = None
     report_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CertificateFile:
+    """The certificate file of an external credit, once checked on arrival: one version of one object
+    (a later upload is another version; only a checked one is ever shown)."""
+
+    key: str
+    version_id: str
+    content_type: str
+    size: int
+    checked_at: str
+
+
+@dataclass(frozen=True)
+class ExternalCredit:
+    """Credit the learner earned elsewhere and recorded themselves (self-reported)."""
+
+    user_id: str
+    external_credit_id: str
+    title: str
+    provider: str
+    credit_type: str
+    amount: Decimal
+    completed_on: str  # YYYY-MM-DD, the day the learner completed it
+    topics: tuple[str, ...]
+    live: bool
+    recorded_at: str
+    certificate: CertificateFile | None = None

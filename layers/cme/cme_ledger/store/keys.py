@@ -63,6 +63,23 @@ def board_entry_sk(claim_id: str) -> str:
     return f"{CLAIM_PREFIX}{claim_id}{BOARD_ENTRY_SUFFIX}"
 
 
+def requirements_sk() -> str:
+    """The learner's chosen requirement sets."""
+    return "REQUIREMENTS"
+
+
+EXTERNAL_PREFIX = "EXTERNAL#"
+
+
+def external_sk(external_credit_id: str) -> str:
+    return f"{EXTERNAL_PREFIX}{external_credit_id}"
+
+
+def external_of(sk: str) -> str:
+    """The id of an external credit's sort key."""
+    return sk.removeprefix(EXTERNAL_PREFIX)
+
+
 def code_pk(code: str) -> str:
     return f"CODE#{code}"
 

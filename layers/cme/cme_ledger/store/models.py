@@ -8,6 +8,8 @@ Key templates (pk / sk):
 - Claim              USER#{user_id} / CLAIM#{claim_id}
 - ClaimLinePage      USER#{user_id} / CLAIM#{claim_id}#P{n:05d}  (a chunk's lines and new courses)
 - BoardReportEntry   USER#{user_id} / CLAIM#{claim_id}#ABP   (an ABP MOC Part 2 claim awaiting report)
+- RequirementChoices USER#{user_id} / REQUIREMENTS           (the requirement sets the learner follows)
+- ExternalCreditItem USER#{user_id} / EXTERNAL#{external_credit_id}  (ids sort by the time recorded)
 - CertificateCode    CODE#{code}    / CODE
 - Course             CATALOG        / COURSE#{course_id}
 - SweepState         SWEEP          / EXPIRY
@@ -241,6 +243,38 @@ class CertificateCode(LedgerItem, discriminator="certificate_code"):
     course_title = UnicodeAttribute()
     provider = UnicodeAttribute()
     total = DecimalAttribute()
+
+
+class ChosenSetMap(MapAttribute[str, Any]):
+    code = UnicodeAttribute()
+    cycle_start = UnicodeAttribute()  # YYYY-MM-DD
+
+
+class RequirementChoices(LedgerItem, discriminator="requirement_choices"):
+    items = ListAttribute[ChosenSetMap](of=ChosenSetMap, default=list)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class CertificateFileMap(MapAttribute[str, Any]):
+    key = UnicodeAttribute()
+    version_id = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    checked_at = UnicodeAttribute()
+
+
+class ExternalCreditItem(LedgerItem, discriminator="external_credit"):
+    user_id = UnicodeAttribute()
+    external_credit_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    provider = UnicodeAttribute()
+    credit_type = UnicodeAttribute()
+    amount = DecimalAttribute()
+    completed_on = UnicodeAttribute()  # YYYY-MM-DD
+    topics = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
+    live = BooleanAttribute(null=True)
+    recorded_at = UnicodeAttribute()
+    certificate = CertificateFileMap(null=True)  # set once a file arrived and passed the checks
 
 
 class SweepState(LedgerItem, discriminator="sweep_state"):

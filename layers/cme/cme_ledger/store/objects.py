@@ -31,6 +31,11 @@ def _s3() -> Any:
     return boto3.client("s3", region_name=get_settings().region, config=Config(signature_version="s3v4"))
 
 
+def s3_client() -> Any:
+    """The cached S3 client (store.uploads signs and checks learners' uploads with it too)."""
+    return _s3()
+
+
 def reset_clients() -> None:
     """Forget the cached client (tests and the local stack change the environment)."""
     _s3.cache_clear()

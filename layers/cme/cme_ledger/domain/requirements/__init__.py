@@ -32,7 +32,12 @@ from cme_ledger.domain.requirements.model import (
     TotalRule,
     WeightRule,
 )
-from cme_ledger.domain.requirements.views import progress_view, requirement_set_view, requirement_sets_view
+from cme_ledger.domain.requirements.views import (
+    explanation_view,
+    progress_view,
+    requirement_set_view,
+    requirement_sets_view,
+)
 
 __all__ = [
     "EXTERNAL_CREDIT_TYPES",
@@ -57,6 +62,7 @@ __all__ = [
     "WeightRule",
     "evaluate",
     "evaluate_all",
+    "explanation_view",
     "local_date",
     "parse_catalogue",
     "progress_view",

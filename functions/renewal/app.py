@@ -1,0 +1,20 @@
+"""Renewal function: requirement sets and progress, credit earned elsewhere, topic tags. Wiring only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cme_ledger.api.resolver import create_app, resolve
+from cme_ledger.api.routes.renewal import router
+from cme_ledger.observability import API_REQUEST_ID, logger, metrics, tracer
+
+app = create_app(router)
+
+
+@logger.inject_lambda_context(correlation_id_path=API_REQUEST_ID)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return resolve(app, event, context)
