@@ -10,9 +10,9 @@ import boto3
 from cme_ledger import clock
 from cme_ledger.services import certificates
 from cme_ledger.services.audit import audit
-from cme_ledger.store import keys
+from cme_ledger.store import keys, uploads
 from cme_ledger.store.db import client, table_name
-from tests.support import call, make_course, make_premium, seed_credits
+from tests.support import call, deliver, make_course, make_premium, seed_credits
 
 LEARNER = "learner-a"
 
@@ -58,3 +58,80 @@ def test_tampered_claimed_total_is_reported(aws: Any) -> None:
     problems = audit()
     assert any(credit_id in p and "exceeds" in p for p in problems)
     assert any(credit_id in p and "sum of claim lines" in p for p in problems)
+
+
+# ---------------------------------------------------------------------- renewal (issue 17)
+
+PDF = b"%PDF-1.7\n%%EOF\n"
+
+
+def _external_credit(user: str = LEARNER) -> dict[str, Any]:
+    body = {
+        "title": "Ultrasound",
+        "provider": "Elsewhere",
+        "credit_type": "AMA_PRA_1",
+        "amount": 2,
+        "completed_on": "2026-01-01",
+    }
+    reply = call("POST", "/me/external-credits", user=user, body=body)
+    assert reply.status == 201, reply
+    return dict(reply.body)
+
+
+def _later(minutes: int) -> None:
+    start = clock.now()
+    clock.set_clock(lambda: start + timedelta(minutes=minutes))
+
+
+def test_a_checked_upload_is_clean_and_an_unchecked_one_is_reported_after_the_grace(aws: Any) -> None:
+    checked, unchecked = _external_credit(), _external_credit()
+    s3 = boto3.client("s3", region_name="us-east-1")
+    for made in (checked, unchecked):
+        s3.put_object(
+            Bucket=aws.buckets["UploadBucket"],
+            Key=uploads.upload_key(LEARNER, made["external_credit_id"]),
+            Body=PDF,
+            ContentType="application/pdf",
+        )
+    # Only the first upload's S3 event is delivered: the second's is lost.
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    queue = aws.queues["UploadQueue"]["url"]
+    events = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    lost = [m for m in events if unchecked["external_credit_id"] in m["Body"]]
+    for message in lost:
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    sqs.change_message_visibility_batch(
+        QueueUrl=queue,
+        Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for i, m in enumerate(events)
+            if m not in lost
+        ],
+    )
+    deliver(aws, "UploadQueue")
+    assert audit() == []  # the unchecked one is young: its check may still come
+    _later(15)
+    problems = audit()
+    assert len(problems) == 1 and unchecked["external_credit_id"] in problems[0], problems
+    assert "not the checked certificate" in problems[0]
+
+
+def test_a_file_left_by_a_deleted_credit_and_a_set_dropped_from_the_data_are_reported(
+    aws: Any, monkeypatch: Any
+) -> None:
+    made = _external_credit()
+    assert call("DELETE", f"/me/external-credits/{made['external_credit_id']}", user=LEARNER).status == 204
+    # A file that outlived its credit (its removal failed): what DELETE and the checker prevent.
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket=aws.buckets["UploadBucket"],
+        Key=uploads.upload_key(LEARNER, made["external_credit_id"]),
+        Body=PDF,
+        ContentType="application/pdf",
+    )
+    chosen = {"items": [{"code": "ABIM_MOC", "cycle_start": "2024-01-01"}]}
+    assert call("PUT", "/me/requirements", user=LEARNER, body=chosen).status == 200
+    monkeypatch.setattr("cme_ledger.services.audit.requirement_sets", lambda: {"CA_MD": None})
+    _later(15)
+    problems = audit()
+    assert any(made["external_credit_id"] in p for p in problems), problems
+    assert any("ABIM_MOC" in p and "no longer has" in p for p in problems), problems

@@ -4,7 +4,10 @@
 2. no line of a cancelled claim is applied;
 3. a committed claim older than the grace has its PDF, whose SHA-256 is the one on the claim;
 4. no line applied at or after its credit's expiry;
-7. no ABP MOC Part 2 line waits for the board longer than BOARD_LINE_DAYS.
+7. no ABP MOC Part 2 line waits for the board longer than BOARD_LINE_DAYS; no learner upload waits
+   unchecked (a lost S3 event), and none refused or left by a deleted credit is still stored;
+and, of the renewal data (issue 17): every shown certificate file of an external credit is stored
+and within the upload limit, and every requirement set a learner follows is in the rule data.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from cme_ledger.domain.amounts import ZERO
-from cme_ledger.domain.model import BoardEntry, ClaimPage, ClaimRecord, Credit
+from cme_ledger.domain.external_credits import MAX_UPLOAD_BYTES
+from cme_ledger.domain.model import BoardEntry, ClaimPage, ClaimRecord, Credit, ExternalCredit, StoredUpload
 
 SETTLED = ("committed", "ready", "failed")
 IN_FLIGHT = ("pending", "cancelling")
@@ -30,6 +34,8 @@ class Ledger:
     claims: dict[tuple[str, str], ClaimRecord] = field(default_factory=dict)
     pages: list[ClaimPage] = field(default_factory=list)
     board_entries: list[BoardEntry] = field(default_factory=list)
+    external_credits: list[ExternalCredit] = field(default_factory=list)
+    followed: dict[str, list[str]] = field(default_factory=dict)  # user id -> codes of chosen sets
 
 
 def ledger_problems(ledger: Ledger) -> list[str]:
@@ -123,4 +129,48 @@ def board_problems(
         f"claim {entry.claim_id}: ABP MOC Part 2 lines queued since {entry.queued_at}, not reported"
         for entry in entries
         if entry.queued and entry.queued_at < cutoff and (entry.user_id, entry.claim_id) in claims
+    ]
+
+
+def upload_problems(
+    uploads: Iterable[StoredUpload],
+    credits: Iterable[ExternalCredit],
+    owner_key: Mapping[str, str],
+    cutoff: str,
+) -> list[str]:
+    """Invariant 7 and the upload rule: an upload stored since before `cutoff` is the checked
+    certificate of an external credit (`owner_key` maps an external credit id to its upload key), or
+    it is a problem: unchecked (its event was lost), refused but not removed, or left by a deleted
+    credit. A shown certificate file must be stored and within the limit."""
+    problems: list[str] = []
+    shown = {owner_key[c.external_credit_id]: c for c in credits if c.certificate is not None}
+    stored = list(uploads)
+    versions = {(u.key, u.version_id) for u in stored}
+    for upload in stored:
+        credit = shown.get(upload.key)
+        if not upload.latest or upload.last_modified >= cutoff:
+            continue  # replaced (the lifecycle removes it), or still being checked
+        if credit is None or credit.certificate is None or credit.certificate.version_id != upload.version_id:
+            problems.append(
+                f"upload {upload.key} (version {upload.version_id}, {upload.last_modified}): stored, "
+                "not the checked certificate of an external credit"
+            )
+    for key, credit in shown.items():
+        file = credit.certificate
+        assert file is not None
+        if (key, file.version_id) not in versions:
+            problems.append(f"external credit {credit.external_credit_id}: its certificate file is missing")
+        if file.size > MAX_UPLOAD_BYTES:
+            problems.append(f"external credit {credit.external_credit_id}: certificate file over the limit")
+    return problems
+
+
+def followed_set_problems(followed: Mapping[str, list[str]], known: Iterable[str]) -> list[str]:
+    """A set a learner follows that the rule data no longer has (progress leaves it out)."""
+    codes = set(known)
+    return [
+        f"learner {user_id} follows requirement set {code}, which the rule data no longer has"
+        for user_id, chosen in followed.items()
+        for code in chosen
+        if code not in codes
     ]

@@ -200,3 +200,14 @@ class ExternalCredit:
     live: bool
     recorded_at: str
     certificate: CertificateFile | None = None
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    """One stored version of a learner's upload (each PUT to a key is a version of its own)."""
+
+    key: str
+    version_id: str
+    size: int
+    last_modified: str
+    latest: bool

@@ -7,15 +7,24 @@ import hashlib
 from datetime import timedelta
 
 from cme_ledger import clock
-from cme_ledger.domain.audit import BOARD_LINE_DAYS, board_problems, certificate_problems, ledger_problems
-from cme_ledger.store import objects
+from cme_ledger.domain.audit import (
+    BOARD_LINE_DAYS,
+    board_problems,
+    certificate_problems,
+    followed_set_problems,
+    ledger_problems,
+    upload_problems,
+)
+from cme_ledger.domain.requirements import requirement_sets
+from cme_ledger.store import objects, uploads
 from cme_ledger.store.scan import read_ledger
 
 
-def audit(render_grace_minutes: int = 5) -> list[str]:
+def audit(render_grace_minutes: int = 5, upload_grace_minutes: int = 10) -> list[str]:
     """Every violation found, one sentence each; an empty list means the ledger is consistent.
 
-    Invariant 3 allows committed claims younger than `render_grace_minutes` to be still rendering.
+    Invariant 3 allows committed claims younger than `render_grace_minutes` to be still rendering,
+    and uploads younger than `upload_grace_minutes` to be still waiting for their check.
     """
     ledger = read_ledger()
     now = clock.now()
@@ -32,4 +41,14 @@ def audit(render_grace_minutes: int = 5) -> list[str]:
         *board_problems(
             ledger.board_entries, ledger.claims, clock.iso(now - timedelta(days=BOARD_LINE_DAYS))
         ),
+        *upload_problems(
+            uploads.stored_versions(),
+            ledger.external_credits,
+            {
+                c.external_credit_id: uploads.upload_key(c.user_id, c.external_credit_id)
+                for c in ledger.external_credits
+            },
+            clock.iso(now - timedelta(minutes=upload_grace_minutes)),
+        ),
+        *followed_set_problems(ledger.followed, requirement_sets()),
     ]

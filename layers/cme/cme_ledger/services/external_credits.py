@@ -17,12 +17,12 @@ from cme_ledger.domain.external_credits import (
     new_external_credit,
     upload_refusal,
 )
+from cme_ledger.domain.model import StoredUpload
 from cme_ledger.domain.profiles import time_zone_of
 from cme_ledger.domain.renewal import today_in
 from cme_ledger.observability import logger
 from cme_ledger.store import external_credits as store
 from cme_ledger.store import profiles, uploads
-from cme_ledger.store.uploads import Version
 
 
 def record(user_id: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def check_upload(key: str) -> str:
         logger.warning("upload without an external credit removed", extra={"key": key})
         return "removed"
     shown = credit.certificate
-    good: list[tuple[Version, str]] = []
+    good: list[tuple[StoredUpload, str]] = []
     for version in uploads.versions(key):
         if shown is not None and version.version_id == shown.version_id:
             good.append((version, shown.content_type))  # checked already

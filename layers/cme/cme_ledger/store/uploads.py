@@ -13,27 +13,17 @@ functions that issue certificates never read it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from cme_ledger.config import get_settings
+from cme_ledger.domain.model import StoredUpload
 from cme_ledger.domain.times import iso
 from cme_ledger.store.objects import s3_client
 
 PREFIX = "external/"
-
-
-@dataclass(frozen=True)
-class Version:
-    """One stored version of an upload key, newest first in listings."""
-
-    version_id: str
-    size: int
-    last_modified: str
-    latest: bool
 
 
 def upload_key(user_id: str, external_credit_id: str) -> str:
@@ -83,16 +73,17 @@ def presigned_get(key: str, version_id: str, content_type: str, seconds: int) ->
     )
 
 
-def versions(key: str) -> list[Version]:
+def versions(key: str) -> list[StoredUpload]:
     """Every stored version of exactly `key`, newest first as S3 lists them (delete markers left out)."""
-    found: list[Version] = []
+    found: list[StoredUpload] = []
     paginator = s3_client().get_paginator("list_object_versions")
     for page in paginator.paginate(Bucket=_bucket(), Prefix=key):
         for entry in page.get("Versions", []):
             if entry["Key"] != key:
                 continue
             found.append(
-                Version(
+                StoredUpload(
+                    key,
                     str(entry.get("VersionId") or "null"),
                     int(entry.get("Size", 0)),
                     _when(entry.get("LastModified")),
@@ -148,17 +139,17 @@ def delete_all(key: str) -> int:
     return removed
 
 
-def current_objects() -> Iterator[tuple[str, str, int, str]]:
-    """(key, version id, size, last modified) of every current upload (for the audit)."""
+def stored_versions() -> Iterator[StoredUpload]:
+    """Every stored version of every upload (for the audit); none without an upload bucket."""
     if not _bucket():
         return
     paginator = s3_client().get_paginator("list_object_versions")
     for page in paginator.paginate(Bucket=_bucket(), Prefix=PREFIX):
         for entry in page.get("Versions", []):
-            if entry.get("IsLatest"):
-                yield (
-                    str(entry["Key"]),
-                    str(entry.get("VersionId") or "null"),
-                    int(entry.get("Size", 0)),
-                    _when(entry.get("LastModified")),
-                )
+            yield StoredUpload(
+                str(entry["Key"]),
+                str(entry.get("VersionId") or "null"),
+                int(entry.get("Size", 0)),
+                _when(entry.get("LastModified")),
+                bool(entry.get("IsLatest")),
+            )
