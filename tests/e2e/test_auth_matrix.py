@@ -11,9 +11,9 @@ edit here, and `test_the_matrix_covers_every_template_route` fails until it has 
   no sub, Basic scheme), also with a malformed body (401 comes first);
 - admin routes: 403 `forbidden` for a learner token (also with a malformed body: 403 comes before
   400), the documented success for an admin token;
-- learner A on learner B's claim, certificate and credit ids: 404 `not_found` for the claim routes,
-  409 `credits_unavailable` with reason `unknown` for claims and previews of B's credit, and B's
-  data unchanged;
+- learner A on learner B's claim, certificate, credit and external credit ids: 404 `not_found` for
+  the claim and external credit routes, 409 `credits_unavailable` with reason `unknown` for claims
+  and previews of B's credit, and B's data unchanged;
 - an admin token on learner routes: the admin's own learner identity, never anyone else's.
 """
 
@@ -47,6 +47,7 @@ PROTECTED = [r for r in ROUTES if not r.public]
 ADMIN = [r for r in PROTECTED if r.path.startswith("/admin/")]
 LEARNER = [r for r in PROTECTED if not r.path.startswith("/admin/")]
 CROSS_LEARNER_CLAIM_ROUTES = [r for r in LEARNER if "{claim_id}" in r.path]
+CROSS_LEARNER_EXTERNAL_ROUTES = [r for r in LEARNER if r.path.startswith("/me/external-credits/{id}")]
 CLAIMING_ROUTES = ["POST /claims", "POST /claims/preview"]
 
 
@@ -64,6 +65,7 @@ class World:
     a_claim: str
     b_claim: str
     b_code: str
+    b_external: str = ""  # B's external credit
     values: dict[str, str] = field(default_factory=dict)  # path parameter -> value
 
 
@@ -113,8 +115,25 @@ def world(local_stack: LocalStackProcess) -> World:
         b_claim=claims[b]["claim_id"],
         b_code=claims[b]["certificates"][0]["certificate_code"],
     )
-    # Concrete path parameters: B's claim (refused as 401/403 before any lookup), A as the member.
-    found.values = {"claim_id": found.b_claim, "code": found.b_code, "course_id": course_id, "user_id": a}
+    external = {
+        "title": "Matrix Conference",
+        "provider": "Elsewhere",
+        "credit_type": "AMA_PRA_2",
+        "amount": 3,
+        "completed_on": "2026-01-10",
+    }
+    found.b_external = expect(api.post("/me/external-credits", user=b, json=external), 201)[
+        "external_credit_id"
+    ]
+    # Concrete path parameters: B's claim and external credit (refused as 401/403 before any lookup),
+    # A as the member.
+    found.values = {
+        "claim_id": found.b_claim,
+        "code": found.b_code,
+        "course_id": course_id,
+        "user_id": a,
+        "id": found.b_external,
+    }
     return found
 
 
@@ -153,6 +172,14 @@ def valid_body(route_key: str, world: World) -> Any:
             ]
         },
         "PUT /admin/members/{user_id}/membership": {"premium_until": "2099-01-01T00:00:00Z"},
+        "PUT /me/requirements": {"items": [{"code": "ABIM_MOC", "cycle_start": "2024-01-01"}]},
+        "POST /me/external-credits": {
+            "title": "Matrix Course",
+            "provider": "Elsewhere",
+            "credit_type": "AMA_PRA_1",
+            "amount": 1.5,
+            "completed_on": "2026-01-15",
+        },
         "POST /admin/sweeps/expiry": None,
         "POST /admin/reports/abp": None,
     }
@@ -275,6 +302,9 @@ def _cells() -> list[Cell]:
     for route in CROSS_LEARNER_CLAIM_ROUTES:
         cells.append(Cell(route, "learner A on B's claim", 404, "not_found"))
         cells.append(Cell(route, "admin on B's claim", 404, "not_found"))
+    for route in CROSS_LEARNER_EXTERNAL_ROUTES:
+        cells.append(Cell(route, "learner A on B's external credit", 404, "not_found"))
+        cells.append(Cell(route, "admin on B's external credit", 404, "not_found"))
     for route in LEARNER:
         if route.route_key in CLAIMING_ROUTES:
             cells.append(Cell(route, "learner A selects B's credit", 409, "credits_unavailable"))
@@ -301,11 +331,16 @@ def _call(api: Api, cell: Cell, world: World) -> Any:
         )
     elif case == "no token, malformed body":
         raw = b'{"not": json'
-    elif case in ("learner token", "learner token, malformed body", "learner A on B's claim"):
+    elif case in (
+        "learner token",
+        "learner token, malformed body",
+        "learner A on B's claim",
+        "learner A on B's external credit",
+    ):
         headers["Authorization"] = f"Bearer {token(world.a)}"
         if case.endswith("malformed body"):
             raw = b'{"not": json'
-    elif case in ("admin token", "admin on B's claim"):
+    elif case in ("admin token", "admin on B's claim", "admin on B's external credit"):
         headers["Authorization"] = f"Bearer {token(world.admin, admin=True)}"
         if route.route_key == "PUT /admin/courses/{course_id}":
             overrides["course_id"] = f"{world.course_id}-admin"  # leave the matrix's course as it is
@@ -366,6 +401,10 @@ def test_b_is_unchanged_by_everything_a_tried(api: Api, world: World) -> None:
     assert world.b_claim not in {
         c["claim_id"] for c in expect(api.get("/claims", user=world.a), 200)["items"]
     }
+    # A's GET and DELETE of B's external credit found nothing: B still has it, A never listed it.
+    expect(api.get(f"/me/external-credits/{world.b_external}", user=world.b), 200)
+    listed = expect(api.get("/me/external-credits", user=world.a), 200)["items"]
+    assert world.b_external not in {c["external_credit_id"] for c in listed}
 
 
 def test_a_learner_on_admin_routes_changed_nothing(api: Api, world: World) -> None:
@@ -420,7 +459,7 @@ def test_the_matrix_covers_every_template_route() -> None:
     assert {r.route_key for r in ADMIN} == {r.route_key for r in ROUTES if r.function == "AdminFunction"}
     # Every path parameter has a concrete value, every body route a valid body.
     params = {part[1:-1] for r in ROUTES for part in r.path.split("/") if part.startswith("{")}
-    assert params == {"claim_id", "code", "course_id", "user_id"}, f"give a value for {params}"
+    assert params == {"claim_id", "code", "course_id", "user_id", "id"}, f"give a value for {params}"
     dummy = World("a", "b", "admin", "c", ["1", "2", "3", "4"], ["5", "6", "7", "8"], "ca", "cb", "code")
     for route_key in BODY_ROUTES:
         valid_body(route_key, dummy)  # a KeyError names the route without a body
@@ -429,6 +468,10 @@ def test_the_matrix_covers_every_template_route() -> None:
         "GET /claims/{claim_id}",
         "GET /claims/{claim_id}/certificate",
         "POST /claims/{claim_id}/evaluation",
+    }
+    assert {r.route_key for r in CROSS_LEARNER_EXTERNAL_ROUTES} == {
+        "GET /me/external-credits/{id}",
+        "DELETE /me/external-credits/{id}",
     }
 
 

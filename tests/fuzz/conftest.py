@@ -1,9 +1,10 @@
 """The world the fuzzers run in: a learner deep enough that every route reaches its domain code.
 
 `fuzz_world` sets up, through the admin API of the session's local stack, a learner with a full
-profile (ABP ID, birth month/day, names), premium membership, credit of every type, two committed
-claims with their certificates rendered, and a second learner with a claim of their own (whose ids
-the fuzzers also try, to be refused). Examples come from schemathesis (tests/fuzz/test_openapi_fuzz.py)
+profile (ABP ID, birth month/day, names), premium membership, credit of every type (of courses with
+topic tags, one of them live), two committed claims with their certificates rendered, every
+requirement set chosen, and external credit of their own; and a second learner with a claim and
+external credit of their own (whose ids the fuzzers also try, to be refused). Examples come from schemathesis (tests/fuzz/test_openapi_fuzz.py)
 and hypothesis (tests/fuzz/test_raw_requests.py); how many per operation is `CME_FUZZ_EXAMPLES`.
 """
 
@@ -57,6 +58,8 @@ class FuzzWorld:
     other_claim_ids: list[str] = field(default_factory=list)
     certificate_codes: list[str] = field(default_factory=list)
     course_ids: list[str] = field(default_factory=list)
+    external_credit_ids: list[str] = field(default_factory=list)
+    other_external_credit_ids: list[str] = field(default_factory=list)
 
     def token_for(self, path: str) -> str:
         return self.admin_token if path.startswith("/admin/") else self.learner_token
@@ -98,12 +101,17 @@ def fuzz_world(local_stack: LocalStackProcess) -> FuzzWorld:
     suffix = uuid.uuid4().hex[:8]
     learner, other, admin = f"fuzz-learner-{suffix}", f"fuzz-other-{suffix}", f"fuzz-admin-{suffix}"
     courses = [f"fuzz-all-{suffix}", f"fuzz-short-{suffix}"]
-    for course_id, types, window in ((courses[0], ALL_TYPES, 10), (courses[1], ALL_TYPES[:3], 3)):
+    tags = (["pain_management", "self_assessment"], ["patient_safety"])
+    for (course_id, types, window), topics in zip(
+        ((courses[0], ALL_TYPES, 10), (courses[1], ALL_TYPES[:3], 3)), tags, strict=True
+    ):
         body: dict[str, Any] = {
             "title": f"Fuzz {course_id}",
             "provider": "Fuzz Provider",
             "credit_types": types,
             "claim_window_years": window,
+            "topics": topics,
+            "live": window == 3,
         }
         if "ABP_MOC_2" in types:
             body["pars_activity_id"] = "PARS-FUZZ"
@@ -144,4 +152,20 @@ def fuzz_world(local_stack: LocalStackProcess) -> FuzzWorld:
         world.claim_ids.append(claim["claim_id"])
         world.certificate_codes.extend(c["certificate_code"] for c in ready["certificates"])
     world.other_claim_ids.append(made[2]["claim_id"])
+    sets = expect(api.get("/requirement-sets", user=learner), 200)["items"]
+    chosen = {"items": [{"code": s["code"], "cycle_start": "2025-01-01"} for s in sets]}
+    expect(api.put("/me/requirements", user=learner, json=chosen), 200)
+    for user, ids in ((learner, world.external_credit_ids), (other, world.other_external_credit_ids)):
+        for i, credit_type in enumerate(("AMA_PRA_2", "ABP_MOC_4", "ACEP")):
+            body = {
+                "title": f"Fuzz conference {i}",
+                "provider": "Elsewhere",
+                "credit_type": credit_type,
+                "amount": 2.5,
+                "completed_on": f"2025-0{i + 1}-15",
+                "topics": ["ethics"],
+            }
+            ids.append(
+                expect(api.post("/me/external-credits", user=user, json=body), 201)["external_credit_id"]
+            )
     return world

@@ -36,6 +36,8 @@ BODY_ROUTES = [
     ("POST", "/claims"),
     ("POST", "/claims/preview"),
     ("POST", "/claims/{claim}/evaluation"),
+    ("PUT", "/me/requirements"),
+    ("POST", "/me/external-credits"),
 ]
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -160,13 +162,44 @@ def test_any_claim_id_is_404_or_422(stack: Stack, claim_id: str) -> None:
 
 
 @FUZZ
+@given(external_credit_id=st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=100))
+def test_any_external_credit_id_is_404_or_422(stack: Stack, external_credit_id: str) -> None:
+    """Not one of the caller's external credits: 404 (1..64 characters) or 422 (longer), to read or delete."""
+    segment = quote(external_credit_id, safe="")
+    for method in ("GET", "DELETE"):
+        response = stack.call(method, f"/me/external-credits/{segment}")
+        if external_credit_id in (".", ".."):
+            assert response.status_code < 500
+            continue
+        if external_credit_id in stack.world.external_credit_ids:
+            continue  # a real one (never drawn in practice)
+        if len(external_credit_id) <= 64:
+            assert refused(response, 404)["code"] == "not_found"
+        else:
+            assert refused(response, 422)["code"] == "validation_error"
+
+
+@FUZZ
 @given(
     query=st.dictionaries(
-        st.sampled_from(["limit", "cursor", "sort", "order", "credit_type", "course_id", "redirect"]),
+        st.sampled_from(
+            ["limit", "cursor", "sort", "order", "credit_type", "course_id", "redirect", "on", "code"]
+        ),
         st.text(max_size=40),
         max_size=4,
     ),
-    path=st.sampled_from(["/credits", "/credits/summary", "/claims", "/courses", "/credit-types"]),
+    path=st.sampled_from(
+        [
+            "/credits",
+            "/credits/summary",
+            "/claims",
+            "/courses",
+            "/credit-types",
+            "/me/requirements/progress",
+            "/me/requirements/explanation",
+            "/me/external-credits",
+        ]
+    ),
 )
 def test_any_query_string_is_200_or_422(stack: Stack, query: dict[str, str], path: str) -> None:
     response = stack.call("GET", path, params=query)

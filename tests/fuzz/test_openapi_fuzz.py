@@ -1,9 +1,10 @@
 """Schemathesis over every operation of the running stack's /openapi.json, with real tokens.
 
 Learner routes are called as the fuzz learner of `fuzz_world` (profile, premium, credit of every
-type, claims), admin routes as an admin. Generated claim ids, certificate codes and selected credit
-ids are sometimes swapped for real ones (the learner's, and another learner's), so that requests
-reach the domain code rather than stopping at "not found". Each answer must be: never a 5xx; a
+type, claims, requirement sets, external credit), admin routes as an admin. Generated claim ids,
+certificate codes, external credit ids and selected credit ids are sometimes swapped for real ones
+(the learner's, and another learner's), so that requests reach the domain code rather than stopping
+at "not found". Each answer must be: never a 5xx; a
 status the document lists for the operation; the documented content type and schema; for a 4xx,
 exactly API.md's error envelope with a code API.md names at its status; and schema-invalid input
 refused with a 4xx. Phases: coverage (boundary values of every parameter and field, missing and
@@ -88,6 +89,7 @@ def _register_hooks(schema: Any, world: FuzzWorld) -> None:
         pools: dict[str, list[str]] = {
             "claim_id": world.claim_ids + world.other_claim_ids,
             "code": world.certificate_codes,
+            "id": world.external_credit_ids + world.other_external_credit_ids,
         }
         for name, pool in pools.items():
             value = path_parameters.get(name)
