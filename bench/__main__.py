@@ -35,6 +35,7 @@ def _benches() -> list[tuple[str, Callable[[], list[Row]]]]:
         ("render", lazy("render_bench")),
         ("sweep", lazy("sweep_bench")),
         ("requirements", lazy("requirements_bench")),
+        ("progress", lazy("progress_bench")),
         ("load", lazy("load_bench")),
     ]
 

@@ -54,7 +54,7 @@ def choose(user_id: str, items: Sequence[tuple[str, date]]) -> dict[str, Any]:
 def _evaluate(user_id: str, on: date | None, *, suggest: bool) -> list[SetProgress]:
     """Progress in every chosen set, from one read of the learner's partition (and, for suggestions,
     the catalogue: which types each unclaimed credit could still be claimed as)."""
-    records = learner.read_learner(user_id)
+    records = learner.read_learner(user_id, with_credits=suggest)
     sets = _sets()
     now = clock.now()
     zone = time_zone_of(records.profile)

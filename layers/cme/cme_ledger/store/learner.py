@@ -58,9 +58,11 @@ def revoked_certificate_codes(raw_item: Mapping[str, Any]) -> frozenset[str]:
     return frozenset()
 
 
-def read_learner(user_id: str) -> LearnerRecords:
+def read_learner(user_id: str, *, with_credits: bool = True) -> LearnerRecords:
     """The learner's profile, credits, committed and other claims with their pages, external credits
-    and chosen sets, from one paginated Query of their partition (eventually consistent)."""
+    and chosen sets, from one paginated Query of their partition (eventually consistent).
+    `with_credits` False leaves the credit items unread (progress needs none: only claimed lines
+    count), which saves turning thousands of items into data."""
     bind()
     records = LearnerRecords()
     records_by_claim: dict[str, ClaimRecord] = {}
@@ -74,8 +76,9 @@ def read_learner(user_id: str) -> LearnerRecords:
         records.queries += 1
         for raw in page.get("Items", []):
             records.revoked_codes |= revoked_certificate_codes(raw)
-            model = _MODELS.get(str((raw.get("kind") or {}).get("S")))
-            if model is None:
+            kind = str((raw.get("kind") or {}).get("S"))
+            model = _MODELS.get(kind)
+            if model is None or (kind == "credit" and not with_credits):
                 continue
             item = model.from_raw_data(raw)
             if isinstance(item, m.Credit):
