@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -286,3 +287,58 @@ def test_a_set_dropped_from_the_rule_data_is_left_out(
         lambda: type(catalogue)(catalogue.version, kept),
     )
     assert list(progress()) == ["ACEP_MEMBER"]
+
+
+def test_a_partition_over_1_mb_is_read_in_one_query_per_page(aws: Any) -> None:
+    """1,600 external credits with 300-character titles: about 1.3 MB, so two 1 MB pages."""
+    import math
+
+    from cme_ledger.domain.model import ExternalCredit
+    from cme_ledger.store import external_credits, keys
+    from cme_ledger.store import models as m
+    from cme_ledger.store.db import client, table_name
+    from tests.integration.test_claim_item_sizes import item_size
+
+    assert call("PUT", "/me/requirements", user=LEARNER, body={"items": CHOICES}).status == 200
+    with m.ExternalCreditItem.batch_write() as batch:
+        for i in range(1600):
+            credit = ExternalCredit(
+                LEARNER,
+                f"ext-{i:06d}",
+                "T" * 300,
+                "P" * 200,
+                "AMA_PRA_2",
+                Decimal(1),
+                "2025-02-01",
+                (),
+                False,
+                "t",
+            )
+            batch.save(external_credits._item(credit))
+    size = sum(
+        item_size(item)
+        for page in client()
+        .get_paginator("query")
+        .paginate(
+            TableName=table_name(),
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": keys.user_pk(LEARNER)}},
+        )
+        for item in page["Items"]
+    )
+    pages = math.ceil(size / (1024 * 1024))
+    assert pages == 2, size
+    calls: Counter[str] = Counter()
+    original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - private, untyped
+
+    def counting(self: Any, operation: str, params: Any) -> Any:
+        calls[operation] += 1
+        return original(self, operation, params)
+
+    setattr(BaseClient, "_make_api_call", counting)  # noqa: B010
+    try:
+        acep = progress({"on": "2025-06-01"})["ACEP_MEMBER"]
+    finally:
+        setattr(BaseClient, "_make_api_call", original)  # noqa: B010
+    assert figures(acep)["total"] == (150, 1600, 0, True)
+    assert calls == Counter({"Query": pages}), calls
