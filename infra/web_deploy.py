@@ -68,13 +68,30 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def with_connect_policy(index_html: bytes, config: dict[str, Any]) -> bytes:
-    """index.html with a CSP <meta> that lets it call this stack's API and hosted UI only.
+def upload_origins(outputs: Mapping[str, str]) -> list[str]:
+    """Where the client PUTs certificate files of external credit: the upload bucket, as presigned
+    URLs name it (global and regional virtual-hosted names; the region is the API's)."""
+    bucket = outputs.get("UploadBucketName")
+    if not bucket:
+        return []
+    host = urlsplit(outputs["ApiUrl"]).netloc  # {api}.execute-api.{region}.{suffix}
+    region, suffix = host.split(".execute-api.", 1)[1].split(".", 1)
+    return [f"https://{bucket}.s3.{suffix}", f"https://{bucket}.s3.{region}.{suffix}"]
+
+
+def with_connect_policy(index_html: bytes, config: dict[str, Any], extra: list[str] | None = None) -> bytes:
+    """index.html with a CSP <meta> that lets it call this stack's API and hosted UI only (and, in
+    `extra`, the upload bucket the client PUTs files to).
 
     CloudFront's header policy cannot name the API (a dependency cycle, see template.yaml), so it
     allows any API of the region; browsers enforce every policy a page has, so this one narrows it.
     """
-    sources = ["'self'", _origin(config["api_base_url"]), _origin(config["cognito"]["domain"])]
+    sources = [
+        "'self'",
+        _origin(config["api_base_url"]),
+        _origin(config["cognito"]["domain"]),
+        *(extra or []),
+    ]
     meta = f'<meta http-equiv="Content-Security-Policy" content="connect-src {" ".join(sources)}">'
     text = index_html.decode("utf-8")
     anchor = '<meta charset="utf-8">'
@@ -83,15 +100,18 @@ def with_connect_policy(index_html: bytes, config: dict[str, Any]) -> bytes:
     return text.replace(anchor, f"{anchor}\n  {meta}", 1).encode("utf-8")
 
 
-def upload(s3: Any, bucket: str, config: dict[str, Any], root: Path = WEB_ROOT) -> list[str]:
-    """Put every asset and config.json into `bucket`; delete what is no longer in `root`. The keys put."""
+def upload(
+    s3: Any, bucket: str, config: dict[str, Any], root: Path = WEB_ROOT, connect: list[str] | None = None
+) -> list[str]:
+    """Put every asset and config.json into `bucket`; delete what is no longer in `root`. The keys put.
+    `connect`: origins beyond the API and hosted UI that the page may connect to."""
     keys: list[str] = []
     for key, path, content_type in web_assets(root):
         if key == CONFIG_PATH.lstrip("/"):
             continue  # a local file of that name never replaces the stack's config
         body = path.read_bytes()
         if key == "index.html":
-            body = with_connect_policy(body, config)
+            body = with_connect_policy(body, config, connect)
         s3.put_object(
             Bucket=bucket,
             Key=key,
@@ -131,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     except DeployError as exc:
         print(f"web_deploy: {exc}", file=sys.stderr)
         return 1
-    keys = upload(session.client("s3"), outputs["WebBucketName"], config)
+    keys = upload(session.client("s3"), outputs["WebBucketName"], config, connect=upload_origins(outputs))
     session.client("cloudfront").create_invalidation(
         DistributionId=outputs["WebDistributionId"],
         InvalidationBatch={

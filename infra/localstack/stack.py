@@ -73,7 +73,9 @@ class LocalStack:
         self.runtime = Runtime()
         self.functions = tpl.functions()
         self.web = WebClient(
-            frame_sources=lambda: f"'self' {self.endpoint_url}".strip(), port=lambda: self.port
+            frame_sources=lambda: f"'self' {self.endpoint_url}".strip(),
+            connect_sources=lambda: f"'self' {self.endpoint_url}".strip(),
+            port=lambda: self.port,
         )
         self.gateway = Gateway(
             self.runtime, self.functions, cors=Cors.from_template(), fallback=self.web.handle

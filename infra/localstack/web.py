@@ -53,7 +53,7 @@ LOCAL_HOST = re.compile(r"^(?:127\.0\.0\.1|localhost):([0-9]{1,5})$")
 USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
 
 
-def security_headers(frame_sources: str) -> list[tuple[str, str]]:
+def security_headers(frame_sources: str, connect_sources: str = "'self'") -> list[tuple[str, str]]:
     """The headers the CloudFront distribution's response headers policy sets in AWS (template.yaml)."""
     csp = "; ".join(
         [
@@ -61,7 +61,7 @@ def security_headers(frame_sources: str) -> list[tuple[str, str]]:
             "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data:",
-            "connect-src 'self'",
+            f"connect-src {connect_sources}",
             f"frame-src {frame_sources}",
             f"object-src {frame_sources}",
             "base-uri 'none'",
@@ -150,11 +150,14 @@ class WebClient:
         root: Path = WEB_ROOT,
         *,
         frame_sources: Callable[[], str] | None = None,
+        connect_sources: Callable[[], str] | None = None,
         learners: Callable[[], list[dict[str, Any]]] = list_learners,
         port: Callable[[], int] | None = None,
     ) -> None:
         self.root = root.resolve()
         self._frame_sources = frame_sources or (lambda: "'self'")
+        # The API is the page's own origin; uploads go to the presigned URLs of moto's S3 endpoint.
+        self._connect_sources = connect_sources or (lambda: "'self'")
         self._learners = learners
         self._port = port  # the stack's HTTP port; None: any port (a WebClient without a server)
 
@@ -186,7 +189,10 @@ class WebClient:
         if method not in ("GET", "HEAD"):
             return self._not_allowed(method, path, "GET, HEAD")
         content_type = CONTENT_TYPES[file.suffix.lower()]
-        headers_out = [("Content-Type", content_type), *security_headers(self._frame_sources())]
+        headers_out = [
+            ("Content-Type", content_type),
+            *security_headers(self._frame_sources(), self._connect_sources()),
+        ]
         return Response(200, headers_out, file.read_bytes())
 
     def _file(self, path: str) -> Path | None:

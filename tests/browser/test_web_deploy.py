@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from infra import template as tpl
-from infra.web_deploy import DeployError, _origin, client_config, upload
+from infra.web_deploy import DeployError, _origin, client_config, upload, upload_origins, with_connect_policy
 
 OUTPUTS = {
     "ApiUrl": "https://abc123.execute-api.us-east-1.amazonaws.com",
@@ -99,3 +99,17 @@ def test_upload_puts_every_file_with_its_type_and_removes_stale_ones(aws: Any, t
     api, auth = _origin(OUTPUTS["ApiUrl"]), _origin(OUTPUTS["AuthDomainUrl"])
     assert f'<meta http-equiv="Content-Security-Policy" content="connect-src \'self\' {api} {auth}">' in page
     assert page.count("Content-Security-Policy") == 1
+
+
+def test_the_page_may_put_files_to_the_upload_bucket_only() -> None:
+    outputs = {
+        "ApiUrl": "https://abc123.execute-api.eu-west-1.amazonaws.com",
+        "UploadBucketName": "cme-uploads",
+    }
+    assert upload_origins(outputs) == [
+        "https://cme-uploads.s3.amazonaws.com",
+        "https://cme-uploads.s3.eu-west-1.amazonaws.com",
+    ]
+    assert upload_origins({"ApiUrl": outputs["ApiUrl"]}) == []
+    page = with_connect_policy(b'<meta charset="utf-8">', client_config(OUTPUTS), upload_origins(outputs))
+    assert b"https://cme-uploads.s3.eu-west-1.amazonaws.com" in page

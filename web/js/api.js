@@ -108,6 +108,10 @@ export class Api {
     return this.request("POST", path, { body, headers });
   }
 
+  delete(path) {
+    return this.request("DELETE", path);
+  }
+
   /** Every item of a paginated list, following next_cursor to the end. */
   async all(path, query = {}) {
     const items = [];
@@ -160,5 +164,52 @@ export class Api {
 
   evaluate(claimId, evaluation) {
     return this.post(`/claims/${encodeURIComponent(claimId)}/evaluation`, evaluation);
+  }
+
+  // ---------------------------------------------------------------- renewal
+
+  requirementSets() {
+    return this.get("/requirement-sets");
+  }
+
+  myRequirements() {
+    return this.get("/me/requirements");
+  }
+
+  chooseRequirements(items) {
+    return this.put("/me/requirements", { items });
+  }
+
+  progress() {
+    return this.get("/me/requirements/progress");
+  }
+
+  /** The project's explanation of the progress: claim suggestions, notes, unverified rules. */
+  explanation() {
+    return this.get("/me/requirements/explanation");
+  }
+
+  topicTags() {
+    return this.get("/topic-tags");
+  }
+
+  externalCreditTypes() {
+    return this.get("/external-credit-types");
+  }
+
+  externalCredits() {
+    return this.all("/me/external-credits");
+  }
+
+  recordExternalCredit(body) {
+    return this.post("/me/external-credits", body);
+  }
+
+  externalCredit(id) {
+    return this.get(`/me/external-credits/${encodeURIComponent(id)}`);
+  }
+
+  deleteExternalCredit(id) {
+    return this.delete(`/me/external-credits/${encodeURIComponent(id)}`);
   }
 }

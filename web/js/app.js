@@ -8,11 +8,13 @@ import * as claimed from "./screens/claimed.js";
 import * as credits from "./screens/credits.js";
 import * as done from "./screens/done.js";
 import * as evaluation from "./screens/evaluation.js";
+import * as external from "./screens/external.js";
 import * as preview from "./screens/preview.js";
 import * as profile from "./screens/profile.js";
+import * as requirements from "./screens/requirements.js";
 import * as signin from "./screens/signin.js";
 
-const SCREENS = { signin, credits, preview, evaluation, done, claimed, profile };
+const SCREENS = { signin, credits, preview, evaluation, done, claimed, profile, requirements, "external-credit": external };
 const DEFAULT_ROUTE = "#/credits";
 
 const state = {
@@ -20,6 +22,7 @@ const state = {
   session: null,
   me: null,
   creditTypes: [],
+  otherCreditTypes: [], // types only credit earned elsewhere carries (GET /external-credit-types)
   creditType: "AMA_PRA_1",
   selection: new Map(), // credit_id -> the amount typed (text), for the chosen credit type
   pending: null, // the claim being previewed: {body, key, topics, creditTypeLabel}
@@ -156,10 +159,28 @@ export async function loadCreditTypes() {
 }
 
 export function creditTypeLabel(code) {
-  return state.creditTypes.find((t) => t.code === code)?.label || code;
+  return (state.creditTypes.find((t) => t.code === code) || state.otherCreditTypes.find((t) => t.code === code))?.label || code;
 }
 
-const app = { state, api, navigate, announce, errorBox, successBox, takeFlash, signedIn, loadMe, loadCreditTypes, creditTypeLabel };
+/** Labels of the types external credit may carry (the catalogue's and outside-only ones). */
+export function rememberCreditTypes(types) {
+  state.otherCreditTypes = types;
+}
+
+const app = {
+  state,
+  api,
+  navigate,
+  announce,
+  errorBox,
+  successBox,
+  takeFlash,
+  signedIn,
+  loadMe,
+  loadCreditTypes,
+  creditTypeLabel,
+  rememberCreditTypes,
+};
 
 async function route() {
   const { name, params, query } = parseHash(window.location.hash);

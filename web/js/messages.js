@@ -17,6 +17,14 @@ const CREDIT_REASONS = {
   insufficient: "has less credit left than you chose",
 };
 
+const RENEWAL_FIELDS = {
+  title: "Activity title",
+  provider: "Provider",
+  amount: "Credits",
+  completed_on: "Date completed",
+  live: "Live activity",
+};
+
 const EVALUATION_FIELDS = {
   "ratings.overall": "Overall rating",
   "ratings.relevance": "Relevance to your practice",
@@ -53,6 +61,9 @@ export function fieldName(field, context = {}) {
   if (!field) return "";
   if (PROFILE_FIELDS[field]) return PROFILE_FIELDS[field];
   if (EVALUATION_FIELDS[field]) return EVALUATION_FIELDS[field];
+  if (RENEWAL_FIELDS[field]) return RENEWAL_FIELDS[field];
+  if (/^topics\[\d+\]$/.test(field)) return "Topics";
+  if (/^items\[\d+\]\.cycle_start$/.test(field)) return "Cycle start";
   const selection = /^selections\[(\d+)\](?:\.(\w+))?$/.exec(field);
   if (selection && context.selections) {
     const chosen = context.selections[Number(selection[1])];
