@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -13,6 +14,11 @@ from typing import Any
 from infra.template import ROOT, Function
 
 _handlers: dict[tuple[str, str], Callable[[dict[str, Any], Any], Any]] = {}
+# Handlers are imported one at a time: two threads importing the same packages at once (a queue
+# poller loading its handler while the gateway's first request loads another) can each be handed
+# the other's half-initialized module ("cannot import name 'Metrics' from partially initialized
+# module"), which is what happened when S3's test event woke the upload poller during seeding.
+_importing = threading.Lock()
 
 
 @dataclass
@@ -48,7 +54,11 @@ class LambdaContext:
 def handler_of(function: Function) -> Callable[[dict[str, Any], Any], Any]:
     """Import CodeUri/module.py by path (each function folder has its own app.py) and return the handler."""
     key = (function.code_uri, function.handler)
-    if key not in _handlers:
+    if key in _handlers:
+        return _handlers[key]
+    with _importing:
+        if key in _handlers:  # imported by another thread while this one waited
+            return _handlers[key]
         module_name, attr = function.handler.rsplit(".", 1)
         path = ROOT / function.code_uri / f"{module_name.replace('.', '/')}.py"
         unique = "lambda_" + function.code_uri.replace("/", "_") + "_" + module_name.replace(".", "_")
@@ -59,7 +69,7 @@ def handler_of(function: Function) -> Callable[[dict[str, Any], Any], Any]:
         sys.modules[unique] = module
         spec.loader.exec_module(module)
         _handlers[key] = getattr(module, attr)
-    return _handlers[key]
+        return _handlers[key]
 
 
 def invoke(function: Function, event: dict[str, Any]) -> Any:

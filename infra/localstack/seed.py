@@ -1,7 +1,7 @@
 """Demo data, written through the real admin and learner routes (so the seed exercises the API too).
 
-Two courses, a few dozen credits for the learner `demo` over the last two years, a premium
-membership and a profile. Source ids are fixed, so seeding again changes nothing.
+Two courses (with topic tags), a few dozen credits for the learner `demo` over the last two years, a
+premium membership, a profile and the requirement sets she follows. Source ids are fixed, so seeding again changes nothing.
 """
 
 from __future__ import annotations
@@ -24,12 +24,15 @@ COURSES: dict[str, dict[str, Any]] = {
         "title": "Emergency Medicine Core Review 2026",
         "provider": "CME Ledger Academy",
         "credit_types": ["AMA_PRA_1", "ACEP"],
+        "topics": ["patient_safety"],
     },
     "peds-update": {
         "title": "Pediatrics Update",
         "provider": "CME Ledger Academy",
         "credit_types": ["AMA_PRA_1", "ABP_MOC_2"],
         "pars_activity_id": "PARS-123456",
+        "topics": ["self_assessment"],
+        "live": True,
     },
 }
 
@@ -126,4 +129,10 @@ def seed(gateway: Gateway, now: datetime | None = None) -> SeedSummary:
     _call(gateway, "PUT", f"/admin/members/{DEMO_USER}/membership", admin, {"premium_until": until}, 200)
     profile = {"display_name": DEMO_NAME, "degree": "MD", "first_name": "Dana", "last_name": "Whitfield"}
     _call(gateway, "PUT", "/me", learner, profile, 200)
+    # The renewal requirements she follows, cycles started on 1 January two years ago.
+    start = f"{now.year - 2}-01-01"
+    chosen = {
+        "items": [{"code": "ACEP_MEMBER", "cycle_start": start}, {"code": "ABP_MOC", "cycle_start": start}]
+    }
+    _call(gateway, "PUT", "/me/requirements", learner, chosen, 200)
     return SeedSummary(courses=len(COURSES), credits=len(items), created=created)

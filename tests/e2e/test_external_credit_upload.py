@@ -94,3 +94,14 @@ def test_a_refused_upload_never_becomes_a_visible_certificate(
     assert _certificate(api, user, credit_id, wait=2) is None
     listed = expect(api.get("/me/external-credits", user=user), 200)["items"]
     assert {i["external_credit_id"] for i in listed} == {credit_id, witness["external_credit_id"]}
+
+
+def test_the_seed_ran_whole_while_s3_s_test_event_woke_the_upload_poller(api: Api) -> None:
+    """Setting the upload bucket's notification puts S3's test event on the upload queue at start:
+    its poller then imports its handler while the seed's requests import theirs (which once gave
+    the seed a half-imported Powertools, and the stack no demo data). The demo learner's last seeded
+    step, her requirement sets, is there."""
+    chosen = expect(api.get("/me/requirements", user="demo"), 200)["items"]
+    assert [c["code"] for c in chosen] == ["ACEP_MEMBER", "ABP_MOC"]
+    progress = expect(api.get("/me/requirements/progress", user="demo"), 200)["items"]
+    assert [p["code"] for p in progress] == ["ACEP_MEMBER", "ABP_MOC"]
