@@ -16,6 +16,8 @@ import boto3
 from infra import template as tpl
 
 REGION = "us-east-1"
+# The reminders' sender on the local stack: an SES identity created in moto at start.
+LOCAL_REMINDER_SENDER = "reminders@cme.local"
 
 
 @dataclass
@@ -52,6 +54,8 @@ class Stack:
             return "INFO"
         if logical_id == "PublicBaseUrl":
             return self.public_base_url
+        if logical_id == "ReminderSender":
+            return LOCAL_REMINDER_SENDER
         raise KeyError(f"cannot resolve {value!r} locally")
 
     def environment(self, function: tpl.Function) -> dict[str, str]:
@@ -119,6 +123,9 @@ def provision(prefix: str = "cme-local", endpoint_url: str | None = None, public
         url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         stack.queues[logical_id] = {"url": url, "arn": arn, "name": name}
+
+    # The reminders' sender, verified (moto's SES sends only from known identities).
+    boto3.client("sesv2", **kwargs).create_email_identity(EmailIdentity=LOCAL_REMINDER_SENDER)
 
     for logical_id in tpl.of_type("AWS::SecretsManager::Secret"):
         stack.secrets[logical_id] = secrets.token_urlsafe(32)

@@ -23,6 +23,8 @@ class Settings:
     expiry_shards: int
     claim_stale_seconds: int
     render_stale_seconds: int
+    reminder_sender: str  # the SES identity reminders are sent from
+    web_base_url: str  # where learners claim: the web client (links in reminders)
 
 
 def _require(name: str) -> str:
@@ -59,6 +61,8 @@ def get_settings() -> Settings:
         expiry_shards=_int("EXPIRY_SHARDS", 4, 1, 64),
         claim_stale_seconds=_int("CLAIM_STALE_SECONDS", 120, 1, 86400),
         render_stale_seconds=_int("RENDER_STALE_SECONDS", 300, 1, 86400),
+        reminder_sender=os.environ.get("REMINDER_SENDER", ""),
+        web_base_url=(os.environ.get("WEB_BASE_URL") or os.environ.get("PUBLIC_BASE_URL", "")).rstrip("/"),
     )
 
 

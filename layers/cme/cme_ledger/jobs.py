@@ -41,3 +41,21 @@ def abp_report() -> dict[str, Any]:
     _count(result, {"lines": "AbpLinesReported"})
     logger.info("ABP board report", extra=result)
     return result
+
+
+def reminders() -> dict[str, Any]:
+    from cme_ledger.services.reminders import send_reminders
+
+    stats = send_reminders()
+    result = stats.as_reply()
+    _count(result, {"emails": "ReminderEmails", "credits_read": "ReminderCreditsRead"})
+    logger.info(
+        "reminders",
+        extra={
+            **result,
+            "no_email": stats.no_email,
+            "turned_off": stats.turned_off,
+            "reminded": stats.reminded,
+        },
+    )
+    return result

@@ -30,6 +30,7 @@ class Identity:
     user_id: str
     name: str
     groups: frozenset[str]
+    email: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -92,8 +93,12 @@ def identity_of(event: dict[str, Any]) -> Identity | None:
     name = claims.get("name")
     token = _token_claims(event) if "cognito:groups" in claims else {}
     token_groups = token.get("cognito:groups") if token.get("sub") == sub else None
+    email = claims.get("email")
     return Identity(
-        sub, name if isinstance(name, str) else "", _groups(claims.get("cognito:groups"), token_groups)
+        sub,
+        name if isinstance(name, str) else "",
+        _groups(claims.get("cognito:groups"), token_groups),
+        email if isinstance(email, str) else "",
     )
 
 

@@ -53,6 +53,7 @@ PROFILE = strict(
         "board_ids": strict({}, {"ABP": STRING, "ABIM": STRING}),
         "birth_month_day": _nullable({"type": "string", "pattern": r"^[0-9]{2}-[0-9]{2}$"}),
         "time_zone": STRING,
+        "reminders": {"type": "boolean"},
     }
 )
 
@@ -186,6 +187,8 @@ RECORDED_CREDITS = items(strict({"credit_id": STRING, "source_id": STRING, "crea
 SWEEP = strict({"expired": COUNT, "credits_read": COUNT})
 
 BOARD_REPORT = strict({"lines": COUNT, "report_key": _nullable(STRING)})
+
+REMINDERS = strict({"emails": COUNT, "credits_read": COUNT})
 
 HEALTH = strict({"status": {"type": "string", "enum": ["ok"]}})
 

@@ -170,6 +170,7 @@ class ProfileUpdate(Strict):
     board_ids: BoardIds | None = None
     birth_month_day: MonthDay | None = None
     time_zone: TimeZone | None = None  # null: UTC
+    reminders: StrictBool | None = None  # null: on
 
     def changes(self) -> dict[str, Any]:
         """Only the fields the caller sent (None clears); board_ids keeps only the boards sent."""

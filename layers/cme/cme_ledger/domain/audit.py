@@ -4,7 +4,8 @@
 2. no line of a cancelled claim is applied;
 3. a committed claim older than the grace has its PDF, whose SHA-256 is the one on the claim;
 4. no line applied at or after its credit's expiry;
-7. no ABP MOC Part 2 line waits for the board longer than BOARD_LINE_DAYS.
+7. no ABP MOC Part 2 line waits for the board longer than BOARD_LINE_DAYS, and no reminder is left
+   recorded but unconfirmed (the process died while sending it).
 """
 
 from __future__ import annotations
@@ -123,4 +124,13 @@ def board_problems(
         f"claim {entry.claim_id}: ABP MOC Part 2 lines queued since {entry.queued_at}, not reported"
         for entry in entries
         if entry.queued and entry.queued_at < cutoff and (entry.user_id, entry.claim_id) in claims
+    ]
+
+
+def reminder_problems(stuck: Iterable[tuple[str, str]]) -> list[str]:
+    """Invariant 7 for reminders: (user id, run) of messages recorded as being sent and never
+    confirmed: the process died while sending, so the learner may not have been told."""
+    return [
+        f"reminder to {user} (run {run}) was being sent and never confirmed: check it went out"
+        for user, run in stuck
     ]

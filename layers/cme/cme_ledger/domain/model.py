@@ -24,6 +24,8 @@ class Profile:
     birth_month_day: str | None = None  # MM-DD
     premium_until: str | None = None
     time_zone: str | None = None  # IANA name; None: UTC
+    reminders: bool = True  # emails before unclaimed credit expires
+    email: str | None = None  # the token's email claim, kept for reminders (never set by the learner)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,14 @@ import hashlib
 from datetime import timedelta
 
 from cme_ledger import clock
-from cme_ledger.domain.audit import BOARD_LINE_DAYS, board_problems, certificate_problems, ledger_problems
-from cme_ledger.store import objects
+from cme_ledger.domain.audit import (
+    BOARD_LINE_DAYS,
+    board_problems,
+    certificate_problems,
+    ledger_problems,
+    reminder_problems,
+)
+from cme_ledger.store import objects, reminders
 from cme_ledger.store.scan import read_ledger
 
 
@@ -31,5 +37,8 @@ def audit(render_grace_minutes: int = 5) -> list[str]:
         ),
         *board_problems(
             ledger.board_entries, ledger.claims, clock.iso(now - timedelta(days=BOARD_LINE_DAYS))
+        ),
+        *reminder_problems(
+            reminders.stuck_messages(clock.iso(now - timedelta(minutes=render_grace_minutes)))
         ),
     ]

@@ -65,6 +65,30 @@ def due_in_partition(day: str, shard: int, due_at: str, page_size: int = 500) ->
         request["ExclusiveStartKey"] = last
 
 
+def indexed_between(day: str, shard: int, after: str, until: str) -> Iterator[list[DueCredit]]:
+    """Pages of the open credits indexed under (day, shard) that expire in (after, until], to the
+    second (every expiry_sk has a suffix after the time, so none equals the upper bound)."""
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": INDEX,
+        "KeyConditionExpression": "expiry_pk = :p AND expiry_sk BETWEEN :lo AND :hi",
+        "ExpressionAttributeValues": {
+            ":p": {"S": keys.expiry_pk(day, shard)},
+            ":lo": {"S": keys.expiry_sk_after(after)},
+            ":hi": {"S": keys.expiry_sk_after(until)},
+        },
+    }
+    while True:
+        page = client().query(**request)
+        items = page.get("Items", [])
+        if items:
+            yield [_due(item) for item in items]
+        last = page.get("LastEvaluatedKey")
+        if not last:
+            return
+        request["ExclusiveStartKey"] = last
+
+
 def reread(credit: DueCredit) -> DueCredit | None:
     """The credit now (consistent GetItem); None when it is gone."""
     reply = client().get_item(

@@ -71,10 +71,27 @@ CODE_SK = "CODE"
 SWEEP_PK, SWEEP_SK = "SWEEP", "EXPIRY"
 BOARD_REPORT_PK = "REPORT#ABP"
 
+REMINDERS_PK, REMINDERS_STATE_SK = "REMINDERS", "STATE"
+
+
+REMINDER_PREFIX = "REMINDER#"
+
+
+def reminder_sk(run_at: str) -> str:
+    """A learner's reminder message of one run (in the learner's partition)."""
+    return f"{REMINDER_PREFIX}{run_at}"
+
+
+def run_of(sk: str) -> str:
+    """The run of a reminder message's sort key."""
+    return sk.removeprefix(REMINDER_PREFIX)
+
+
 # Work queues of the sparse `work` index.
 WORK_PENDING_CLAIMS = "WORK#CLAIM_PENDING"
 WORK_RENDER = "WORK#RENDER"
 WORK_ABP_QUEUED = "WORK#ABP_QUEUED"
+WORK_REMINDER_SENDING = "WORK#REMINDER_SENDING"
 
 
 def expiry_pk(day: str, shard: int) -> str:

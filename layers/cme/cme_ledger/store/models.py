@@ -24,6 +24,7 @@ from typing import Any
 
 from pynamodb.attributes import (
     BinaryAttribute,
+    BooleanAttribute,
     DiscriminatorAttribute,
     ListAttribute,
     MapAttribute,
@@ -115,6 +116,8 @@ class Profile(LedgerItem, discriminator="profile"):
     birth_month_day = UnicodeAttribute(null=True)
     premium_until = UnicodeAttribute(null=True)
     time_zone = UnicodeAttribute(null=True)  # IANA name; absent: UTC
+    reminders = BooleanAttribute(null=True)  # absent: on
+    email = UnicodeAttribute(null=True)  # the token's email claim
     updated_at = UnicodeAttribute(null=True)
 
 

@@ -94,3 +94,16 @@ def run_abp_report():
     from cme_ledger import jobs
 
     return ok(jobs.abp_report())
+
+
+@router.post(
+    "/admin/reminders/run",
+    summary="Send the reminders now (the same code as the daily schedule)",
+    tags=["admin"],
+    security=AUTH,
+    responses={**answer(200, r.REMINDERS, "What the run sent, and what it read"), **WITHOUT_BODY},
+)
+def run_reminders():
+    from cme_ledger import jobs
+
+    return ok(jobs.reminders())
