@@ -13,7 +13,7 @@ from cme_ledger import clock, runtime
 from cme_ledger.config import get_settings
 from cme_ledger.services.audit import audit
 from cme_ledger.services.reminders import send_reminders
-from tests.support import admin, call, make_course, seed_credits
+from tests.support import admin, call, make_course
 
 T0 = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)
 NO_RENDERING = 10**7
