@@ -24,8 +24,10 @@ venv: $(STAMP)
 system-deps:
 	@bash infra/scripts/system-deps.sh
 
+# RUN_ARGS: more options of the stack (docs/local-stack.md), e.g. RUN_ARGS="--no-seed --schedule-scale 60".
+RUN_ARGS ?=
 run: $(STAMP)
-	$(BIN)/python -m infra.localstack --port $(PORT)
+	$(BIN)/python -m infra.localstack --port $(PORT) $(RUN_ARGS)
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
