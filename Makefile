@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 TOOLS := .tools/sam
 PORT ?= 3000
 PYTEST_ARGS ?=
+# The SAM CLI sends usage telemetry unless told not to: never from this project's targets.
+export SAM_CLI_TELEMETRY := 0
 
 .PHONY: run test lint fmt build validate bench openapi audit clean system-deps fuzz load screens
 
