@@ -130,14 +130,17 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
 
+    first_signal = threading.Lock()
+
     def _stop(signum: int, _frame: FrameType | None) -> None:
-        if stack.stop_event.is_set():
-            # `make run` passes a SIGTERM sent to its process group on to the stack: the same request
-            # twice. The first one's watchdog already bounds the stop.
+        # `make run` passes a SIGTERM sent to its process group on to the stack: the same request
+        # twice, and the second can run inside this very handler. Taking a lock is atomic where a
+        # check-then-set is not; the first signal's watchdog already bounds the stop.
+        if not first_signal.acquire(blocking=False):
             log.debug("signal %d: already stopping", signum)
             return
-        log.info("signal %d: stopping", signum)
         stack.stop_event.set()
+        log.info("signal %d: stopping", signum)
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # a second Ctrl-C quits at once
         watchdog = threading.Timer(STOP_WITHIN, _stuck, args=(log,))
         watchdog.daemon = True

@@ -391,6 +391,11 @@ class GatewayServer(ThreadingHTTPServer):
             self._connections.discard(request)
         super().shutdown_request(request)
 
+    def open_connections(self) -> int:
+        """Connections accepted and not closed yet (idle keep-alive ones included)."""
+        with self._connections_lock:
+            return len(self._connections)
+
     def close_connections(self) -> int:
         """Shut every open connection down, so each thread's read returns and the thread ends."""
         with self._connections_lock:
