@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # The SAM CLI sends usage telemetry unless told not to: never from this project's targets.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint fmt build validate bench openapi audit clean system-deps fuzz load screens
+.PHONY: run test test-slow lint fmt build validate bench openapi audit clean system-deps fuzz load screens
 
 $(STAMP): pyproject.toml layers/cme/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 14) else "Python 3.11 to 3.13 is required")'
@@ -31,8 +31,13 @@ RUN_ARGS ?=
 run: $(STAMP)
 	$(BIN)/python -m infra.localstack --port $(PORT) $(RUN_ARGS)
 
+# Everything but the size-scaling runs (pyproject deselects `slow`): what CI runs (.ci/run).
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The size-scaling runs only: a 5,000-credit claim, a 1,000-topic certificate (minutes under moto).
+test-slow: $(STAMP) system-deps
+	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
 # The browser tests, writing their screenshots into docs/screens/ (commit the PNGs).
 screens: $(STAMP) system-deps
