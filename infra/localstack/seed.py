@@ -111,10 +111,15 @@ def _call(gateway: Gateway, method: str, path: str, token: str, body: Any, expec
     return response.json()
 
 
+def local_email(user_id: str) -> str:
+    """The address the local sign-in puts in a learner's token (reminders go there: `cme outbox`)."""
+    return f"{user_id}@learners.cme.local"
+
+
 def seed(gateway: Gateway, now: datetime | None = None) -> SeedSummary:
     now = now or datetime.now(UTC)
     admin = auth.mint_token(SEED_ADMIN, admin=True, name="Local seed", expires_in=600)
-    learner = auth.mint_token(DEMO_USER, name=DEMO_NAME, expires_in=600)
+    learner = auth.mint_token(DEMO_USER, name=DEMO_NAME, expires_in=600, email=local_email(DEMO_USER))
     for course_id, course in COURSES.items():
         _call(gateway, "PUT", f"/admin/courses/{course_id}", admin, course, 200)
     items = demo_credits(now)

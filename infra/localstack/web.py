@@ -24,6 +24,7 @@ from urllib.parse import unquote
 
 from infra.localstack import auth
 from infra.localstack.gateway import JSON, Response, error
+from infra.localstack.seed import local_email
 
 log = logging.getLogger("cme.local.web")
 
@@ -245,7 +246,9 @@ class WebClient:
             )
         if name is not None and (not isinstance(name, str) or len(name) > 120):
             return _validation("name", "At most 120 characters.")
-        token = auth.mint_token(user_id, name=name or None, expires_in=LOCAL_TOKEN_LIFETIME)
+        token = auth.mint_token(
+            user_id, name=name or None, expires_in=LOCAL_TOKEN_LIFETIME, email=local_email(user_id)
+        )
         log.info("local sign-in as %s", user_id)
         return _json(200, {"token": token, "expires_in": LOCAL_TOKEN_LIFETIME, "user_id": user_id})
 

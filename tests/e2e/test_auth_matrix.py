@@ -155,6 +155,7 @@ def valid_body(route_key: str, world: World) -> Any:
         "PUT /admin/members/{user_id}/membership": {"premium_until": "2099-01-01T00:00:00Z"},
         "POST /admin/sweeps/expiry": None,
         "POST /admin/reports/abp": None,
+        "POST /admin/reminders/run": None,
     }
     return bodies[route_key]
 
