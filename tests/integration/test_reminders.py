@@ -211,3 +211,15 @@ def _credits(user: str) -> list[Any]:
     from cme_ledger.store import credits
 
     return list(credits.iter_credits(user))
+
+
+def test_a_credit_recorded_after_a_run_passed_its_expiry_is_reminded_by_the_next_run(world: None) -> None:
+    """An import of old credit: its expiry instant is inside windows a run has already read."""
+    assert run(T0)["emails"] == 0
+    at(T0 + timedelta(hours=1))
+    credit_expiring("bo", 5, "late")  # recorded now, expires within 7 days of the last run
+    again = run(T0 + timedelta(hours=2))
+    assert again["emails"] == 1 and "Emergency Medicine: 1.5 credits" in sent()[0].body
+    assert run(T0 + timedelta(hours=3))["emails"] == 0
+    assert run(T0 + timedelta(days=3))["emails"] == 0  # every window it falls in has been passed
+    assert len(sent()) == 1

@@ -43,6 +43,19 @@ def windows(now: datetime, reached: Mapping[int, str]) -> list[Window]:
     return found
 
 
+def passed_over(expires_at: str, reached: Mapping[int, str]) -> bool:
+    """A credit entering the index now at an instant some finished run's window already covered:
+    no later window will read it, so the next run must take it from the late queue."""
+    return any(expires_at <= until for until in reached.values())
+
+
+def nearest_threshold(expires_at: str, now: datetime) -> int | None:
+    """The smallest threshold within which the credit now expires (None: none of them, or expired)."""
+    if expires_at <= iso(now):
+        return None
+    return next((days for days in sorted(THRESHOLDS) if expires_at <= iso(now + timedelta(days=days))), None)
+
+
 @dataclass(frozen=True)
 class Expiring:
     """An unclaimed credit falling due, as the reminder lists it."""

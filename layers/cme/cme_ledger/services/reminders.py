@@ -7,15 +7,25 @@ next run if it dies; each learner's message is recorded before it is sent, so no
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from cme_ledger import clock, runtime
 from cme_ledger.config import get_settings
 from cme_ledger.domain.expiry import days
+from cme_ledger.domain.model import Credit
 from cme_ledger.domain.profiles import display_name_of, time_zone_of
-from cme_ledger.domain.reminders import Expiring, compose, unclaimed_of, windows
+from cme_ledger.domain.reminders import (
+    Expiring,
+    compose,
+    nearest_threshold,
+    passed_over,
+    unclaimed_of,
+    windows,
+)
 from cme_ledger.services.catalog import courses_by_id
+from cme_ledger.store import credits as credit_store
 from cme_ledger.store import expiry as index
 from cme_ledger.store import profiles
 from cme_ledger.store import reminders as store
@@ -74,6 +84,23 @@ def _finish(run: store.Run, stats: ReminderStats) -> None:
                                 window.threshold,
                             )
                         )
+    # Credits that entered the index where a finished run's window had passed (recorded late, or
+    # reopened by an undone claim): no window reads them again, the late queue hands them over.
+    late = store.late_credits()
+    stats.credits_read += len(late)
+    now = clock.parse_iso(run.run_at)
+    by_user: dict[str, list[str]] = {}
+    for user_id, credit_id in late:
+        by_user.setdefault(user_id, []).append(credit_id)
+    for user_id, credit_ids in by_user.items():
+        for stored in credit_store.get_credits(user_id, credit_ids).values():
+            nearest = nearest_threshold(stored.expires_at, now)
+            left = unclaimed_of(stored.amount, stored.claimed, courses.get(stored.course_id))
+            if nearest is None or stored.expired_at or not stored.indexed or left <= 0:
+                continue
+            due.setdefault(user_id, []).append(
+                Expiring(user_id, stored.credit_id, stored.course_id, stored.expires_at, left, nearest)
+            )
     learners = profiles.get_profiles(due)
     base = get_settings().web_base_url
     for user_id, items in sorted(due.items()):
@@ -103,4 +130,18 @@ def _finish(run: store.Run, stats: ReminderStats) -> None:
         store.mark_sent(user_id, run.run_at, message_id, clock.iso(clock.now()))
         stats.emails += 1
         stats.reminded += len(items)
+    store.clear_late(late)
     store.finish_run(run)
+
+
+def note_entered_index(credits: Iterable[Credit]) -> None:
+    """Credits just put into the expiry index (recorded, or reopened by an undone claim): those whose
+    expiry a run's window has already passed go to the late queue, so the next run reminds them."""
+    state = store.get_state()
+    reached = dict(state.reached)
+    if state.running is not None:  # a run under way may have read past them too
+        for window in state.running.windows:
+            reached[window.threshold] = max(reached.get(window.threshold, ""), window.until)
+    late = [(c.user_id, c.credit_id) for c in credits if c.indexed and passed_over(c.expires_at, reached)]
+    if late:
+        store.queue_late(late, clock.iso(clock.now()))

@@ -54,15 +54,7 @@ def due_in_partition(day: str, shard: int, due_at: str, page_size: int = 500) ->
         },
         "Limit": page_size,
     }
-    while True:
-        page = client().query(**request)
-        items = page.get("Items", [])
-        if items:
-            yield [_due(item) for item in items]
-        last = page.get("LastEvaluatedKey")
-        if not last:
-            return
-        request["ExclusiveStartKey"] = last
+    yield from _pages(request)
 
 
 def indexed_between(day: str, shard: int, after: str, until: str) -> Iterator[list[DueCredit]]:
@@ -78,6 +70,11 @@ def indexed_between(day: str, shard: int, after: str, until: str) -> Iterator[li
             ":hi": {"S": keys.expiry_sk_after(until)},
         },
     }
+    yield from _pages(request)
+
+
+def _pages(request: dict[str, Any]) -> Iterator[list[DueCredit]]:
+    """The index Query's pages, as the credits they hold."""
     while True:
         page = client().query(**request)
         items = page.get("Items", [])

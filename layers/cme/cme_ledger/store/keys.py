@@ -40,6 +40,11 @@ def credit_sk(credit_id: str) -> str:
     return f"{CREDIT_PREFIX}{credit_id}"
 
 
+def credit_of(sk: str) -> str:
+    """The credit id of a credit's sort key."""
+    return sk.removeprefix(CREDIT_PREFIX)
+
+
 def source_sk(source_id: str) -> str:
     return f"SOURCE#{source_id}"
 
@@ -92,6 +97,7 @@ WORK_PENDING_CLAIMS = "WORK#CLAIM_PENDING"
 WORK_RENDER = "WORK#RENDER"
 WORK_ABP_QUEUED = "WORK#ABP_QUEUED"
 WORK_REMINDER_SENDING = "WORK#REMINDER_SENDING"
+WORK_REMIND_LATE = "WORK#REMIND_LATE"  # credits that came into the index where a run had already passed
 
 
 def expiry_pk(day: str, shard: int) -> str:

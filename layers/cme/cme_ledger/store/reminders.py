@@ -155,3 +155,48 @@ def send(message: Message) -> str:
         },
     )
     return str(reply["MessageId"])
+
+
+def queue_late(credits: list[tuple[str, str]], now_iso: str) -> None:
+    """Queue credits for the next run: they entered the expiry index (recorded, or reopened by an
+    undone claim) at an instant a finished run's window had already passed."""
+    for user_id, credit_id in credits:
+        succeeded(
+            client().update_item,
+            TableName=table_name(),
+            Key={"pk": {"S": keys.user_pk(user_id)}, "sk": {"S": keys.credit_sk(credit_id)}},
+            UpdateExpression="SET work_pk = :w, work_sk = :s",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={
+                ":w": {"S": keys.WORK_REMIND_LATE},
+                ":s": {"S": f"{now_iso}#{user_id}#{credit_id}"},
+            },
+        )
+
+
+def late_credits() -> list[tuple[str, str]]:
+    """(user id, credit id) of the credits queued by queue_late."""
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": "work",
+        "KeyConditionExpression": "work_pk = :w",
+        "ExpressionAttributeValues": {":w": {"S": keys.WORK_REMIND_LATE}},
+    }
+    found: list[tuple[str, str]] = []
+    while True:
+        page = client().query(**request)
+        found.extend(
+            (keys.user_of(i["pk"]["S"]), keys.credit_of(i["sk"]["S"])) for i in page.get("Items", [])
+        )
+        if not page.get("LastEvaluatedKey"):
+            return found
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def clear_late(credits: list[tuple[str, str]]) -> None:
+    for user_id, credit_id in credits:
+        client().update_item(
+            TableName=table_name(),
+            Key={"pk": {"S": keys.user_pk(user_id)}, "sk": {"S": keys.credit_sk(credit_id)}},
+            UpdateExpression="REMOVE work_pk, work_sk",
+        )
