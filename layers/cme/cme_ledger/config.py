@@ -23,6 +23,9 @@ class Settings:
     expiry_shards: int
     claim_stale_seconds: int
     render_stale_seconds: int
+    credentials_key_id: str  # the KMS key that signs credentials and status lists (the worker's)
+    issuer_name: str  # the issuer's name in credentials and GET /issuer
+    status_list_wait_seconds: int  # how long a revocation waits for the worker to sign the list
 
 
 def _require(name: str) -> str:
@@ -59,6 +62,9 @@ def get_settings() -> Settings:
         expiry_shards=_int("EXPIRY_SHARDS", 4, 1, 64),
         claim_stale_seconds=_int("CLAIM_STALE_SECONDS", 120, 1, 86400),
         render_stale_seconds=_int("RENDER_STALE_SECONDS", 300, 1, 86400),
+        credentials_key_id=os.environ.get("CREDENTIALS_KEY_ID", "").strip(),
+        issuer_name=os.environ.get("CREDENTIALS_ISSUER_NAME", "").strip() or "CME Ledger",
+        status_list_wait_seconds=_int("STATUS_LIST_WAIT_SECONDS", 10, 0, 25),
     )
 
 
