@@ -130,11 +130,12 @@ def provision(prefix: str = "cme-local", endpoint_url: str | None = None, public
     for logical_id, resource in tpl.of_type("AWS::KMS::Key").items():
         props = resource.get("Properties") or {}
         # The key policy names IAM roles that do not exist locally; moto's own default policy stands.
-        created = kms.create_key(
-            KeySpec=str(props.get("KeySpec", "SYMMETRIC_DEFAULT")),
-            KeyUsage=str(props.get("KeyUsage", "ENCRYPT_DECRYPT")),
-            Description=str(props.get("Description", logical_id)),
-        )["KeyMetadata"]
+        spec: dict[str, Any] = {
+            "KeySpec": str(props.get("KeySpec", "SYMMETRIC_DEFAULT")),
+            "KeyUsage": str(props.get("KeyUsage", "ENCRYPT_DECRYPT")),
+            "Description": str(props.get("Description", logical_id)),
+        }
+        created = kms.create_key(**spec)["KeyMetadata"]
         stack.keys[logical_id] = {"id": created["KeyId"], "arn": created["Arn"]}
     for resource in tpl.of_type("AWS::KMS::Alias").values():
         props = resource.get("Properties") or {}

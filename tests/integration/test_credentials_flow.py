@@ -346,7 +346,7 @@ def test_a_status_list_is_a_signed_revocation_list_with_131072_entries(stack: An
     assert payload["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert payload["credentialSubject"]["statusPurpose"] == "revocation"
     assert len(decode_status_list(payload["credentialSubject"]["encodedList"])) * 8 >= STATUS_LIST_BITS
-    assert datetime.fromisoformat(payload["validFrom"].replace("Z", "+00:00")) <= datetime.now(UTC) + timedelta(
-        seconds=1
-    )
+    assert datetime.fromisoformat(payload["validFrom"].replace("Z", "+00:00")) <= datetime.now(
+        UTC
+    ) + timedelta(seconds=1)
     assert call("GET", "/credentials/status/nosuchlist", user=None).status == 404

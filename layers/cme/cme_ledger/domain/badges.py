@@ -107,4 +107,3 @@ def status_of(revocation: Revocation | None) -> dict[str, str | None]:
     if revocation is None:
         return {"status": ACTIVE, "revoked_reason": None}
     return {"status": REVOKED, "revoked_reason": revocation.reason}
-

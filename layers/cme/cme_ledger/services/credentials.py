@@ -86,7 +86,9 @@ def issue_claim_credentials(stored: StoredClaim) -> int:
                 if body is None:
                     raise RuntimeError(f"{key} was written by another worker but cannot be read")
         text = body.decode("ascii")
-        store.record_issued(course.code, key, hashlib.sha256(body).hexdigest(), jws_kid(text) or "", clock.iso(clock.now()))
+        store.record_issued(
+            course.code, key, hashlib.sha256(body).hexdigest(), jws_kid(text) or "", clock.iso(clock.now())
+        )
     # A list is published (signed, empty) as soon as a credential names it.
     for list_id in sorted(used_lists):
         state = lists.get_list(list_id)
@@ -125,10 +127,14 @@ def claim_credentials(user_id: str, claim_id: str) -> dict[str, Any]:
     missing = [c.code for c in courses if c.code not in infos or not infos[c.code].issued]
     if missing:
         # A claim made ready before credentials existed: the worker issues them on its next pass.
-        logger.warning("ready claim without credentials", extra={"claim_id": claim_id, "missing": len(missing)})
+        logger.warning(
+            "ready claim without credentials", extra={"claim_id": claim_id, "missing": len(missing)}
+        )
         raise CertificateNotReady()
     with ThreadPoolExecutor(max_workers=min(READERS, len(courses))) as pool:
-        tokens = dict(zip((c.code for c in courses), pool.map(lambda c: _read(infos[c.code]), courses), strict=True))
+        tokens = dict(
+            zip((c.code for c in courses), pool.map(lambda c: _read(infos[c.code]), courses), strict=True)
+        )
     return credentials_view(courses, tokens)
 
 

@@ -25,7 +25,12 @@ from cme_ledger.domain.certificates import code_to_look_up
 from cme_ledger.domain.claim_views import API_STATUS
 from cme_ledger.domain.errors import NotFound
 from cme_ledger.domain.model import CredentialInfo, Revocation
-from cme_ledger.domain.status_lists import encode_status_list, status_list_payload, status_list_url, status_position
+from cme_ledger.domain.status_lists import (
+    encode_status_list,
+    status_list_payload,
+    status_list_url,
+    status_position,
+)
 from cme_ledger.observability import logger
 from cme_ledger.store import claims as claim_store
 from cme_ledger.store import credentials as store
@@ -49,7 +54,9 @@ def reserve_position(code: str, user_id: str, claim_id: str, course_id: str) -> 
     now = clock.iso(clock.now())
     list_id = lists.current_list() or lists.open_list(None, new_list_id(), now)
     for _ in range(MAX_DRAWS):
-        info = CredentialInfo(code, user_id, claim_id, course_id, list_id, status_position(secrets.token_bytes(8)))
+        info = CredentialInfo(
+            code, user_id, claim_id, course_id, list_id, status_position(secrets.token_bytes(8))
+        )
         outcome = lists.reserve(info, now)
         if outcome == lists.RESERVED:
             return info

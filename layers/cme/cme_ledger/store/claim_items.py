@@ -74,9 +74,7 @@ def record_of(item: Claim) -> ClaimRecord:
         evaluation_submitted_at=item.evaluation_submitted_at,
         board_report=item.board_report,
         render_queued=item.work_pk == keys.WORK_RENDER,
-        revocations={
-            r.code: Revocation(r.code, r.reason, r.revoked_at) for r in (item.revocations or [])
-        },
+        revocations={r.code: Revocation(r.code, r.reason, r.revoked_at) for r in (item.revocations or [])},
     )
 
 

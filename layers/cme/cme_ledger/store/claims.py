@@ -93,7 +93,9 @@ def load(record: ClaimRecord) -> StoredClaim:
 def get_certificate(code: str, consistent: bool = False) -> CertificateEntry | None:
     bind()
     try:
-        return certificate_of(CertificateCode.get(keys.code_pk(code), keys.CODE_SK, consistent_read=consistent))
+        return certificate_of(
+            CertificateCode.get(keys.code_pk(code), keys.CODE_SK, consistent_read=consistent)
+        )
     except CertificateCode.DoesNotExist:
         return None
 

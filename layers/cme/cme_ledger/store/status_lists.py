@@ -35,7 +35,9 @@ def current_list() -> str | None:
     """The list new credentials go to (None before the first)."""
     bind()
     try:
-        return str(StatusListPointer.get(keys.STATUS_LISTS_PK, keys.CURRENT_LIST_SK, consistent_read=True).list_id)
+        return str(
+            StatusListPointer.get(keys.STATUS_LISTS_PK, keys.CURRENT_LIST_SK, consistent_read=True).list_id
+        )
     except StatusListPointer.DoesNotExist:
         return None
 
@@ -45,7 +47,11 @@ def open_list(previous: str | None, new_id: str, now: str) -> str:
     current list either way (of two processes opening a list at once, one wins)."""
     name = table_name()
     pointer_condition = "attribute_not_exists(pk)" if previous is None else "list_id = :previous"
-    values: dict[str, Any] = {":new": {"S": new_id}, ":now": {"S": now}, ":kind": {"S": "status_list_pointer"}}
+    values: dict[str, Any] = {
+        ":new": {"S": new_id},
+        ":now": {"S": now},
+        ":kind": {"S": "status_list_pointer"},
+    }
     if previous is not None:
         values[":previous"] = {"S": previous}
     items = [

@@ -61,7 +61,10 @@ def download_certificate(
     summary="The claim's Open Badges 3.0 credentials, one per certificate (VC-JWT)",
     tags=["credentials"],
     security=AUTH,
-    responses={**answer(200, r.CREDENTIALS, "One credential per certificate"), **refusals(401, 404, 409, 422)},
+    responses={
+        **answer(200, r.CREDENTIALS, "One credential per certificate"),
+        **refusals(401, 404, 409, 422),
+    },
 )
 def claim_credentials(claim_id: ClaimId):
     identity = current_identity(router)

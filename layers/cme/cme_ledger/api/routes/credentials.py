@@ -35,7 +35,10 @@ def _signed(token: str, **headers: str) -> Response:
     summary="Verify a certificate by its code (public)",
     tags=["public"],
     security=PUBLIC,
-    responses={**answer(200, r.VERIFICATION, "A certificate of ours (valid false when revoked)"), **refusals(404)},
+    responses={
+        **answer(200, r.VERIFICATION, "A certificate of ours (valid false when revoked)"),
+        **refusals(404),
+    },
 )
 def verify_certificate(code: Code):
     return ok(certificates.verify(code))
@@ -61,7 +64,8 @@ def certificate_credential(code: Code):
     responses=answer(200, r.ISSUER, "The issuer"),
 )
 def issuer():
-    domain = router.current_event.request_context.domain_name or ""
+    context = router.current_event.raw_event.get("requestContext") or {}
+    domain = str(context.get("domainName") or "")
     return ok(credentials.issuer_document(f"https://{domain}" if domain else ""))
 
 
