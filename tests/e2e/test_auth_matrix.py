@@ -416,7 +416,9 @@ def test_public_routes_answer_without_a_token(api: Api, world: World) -> None:
     assert verified["valid"] is True and verified["learner_name"] == f"Dr. {world.b}"
     # A revoked certificate still answers (valid false); B's above stays valid.
     body = {"reason": "Revoked by the auth matrix"}
-    expect(api.post(f"/admin/certificates/{world.a_code}/revoke", user=world.admin, admin=True, json=body), 200)
+    expect(
+        api.post(f"/admin/certificates/{world.a_code}/revoke", user=world.admin, admin=True, json=body), 200
+    )
     revoked = expect(api.get(f"/verify/{world.a_code}"), 200)
     assert (revoked["valid"], revoked["status"]) == (False, "revoked")
     unknown = api.get("/verify/AAAA-BBBB-CCCC-DDDD-EEEE")

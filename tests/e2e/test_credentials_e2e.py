@@ -55,10 +55,14 @@ def issued(api: Api) -> dict[str, Any]:
         for i in range(4)
     ]
     expect(api.post("/admin/credits", json={"items": items}, **ADMIN), 201)
-    expect(api.put(f"/admin/members/{user}/membership", json={"premium_until": "2099-01-01T00:00:00Z"}, **ADMIN), 200)
+    expect(
+        api.put(f"/admin/members/{user}/membership", json={"premium_until": "2099-01-01T00:00:00Z"}, **ADMIN),
+        200,
+    )
     expect(api.put("/me", user=user, json={"display_name": "Mariana Østergaard", "degree": "DO"}), 200)
     created = expect(
-        api.post("/claims", user=user, json={"all": True}, headers={"Idempotency-Key": str(uuid.uuid4())}), 201
+        api.post("/claims", user=user, json={"all": True}, headers={"Idempotency-Key": str(uuid.uuid4())}),
+        201,
     )
     claim = _wait_ready(api, user, created["claim_id"])
     assert claim["status"] == "ready", claim
@@ -66,7 +70,9 @@ def issued(api: Api) -> dict[str, Any]:
     return {"user": user, "claim": claim, "items": credentials}
 
 
-def verify_cli(stack: LocalStackProcess, tmp_path: Path, token: str, *args: str) -> tuple[int, dict[str, Any]]:
+def verify_cli(
+    stack: LocalStackProcess, tmp_path: Path, token: str, *args: str
+) -> tuple[int, dict[str, Any]]:
     """`cme verify-credential FILE ARGS` as a third party runs it; (exit code, its JSON answer)."""
     path = tmp_path / f"{uuid.uuid4().hex}.jwt"
     path.write_text(token, encoding="ascii")
@@ -105,7 +111,13 @@ def test_offline_with_the_jwks_and_the_status_list_as_files(
     (tmp_path / "list.jwt").write_text(requests.get(list_url, timeout=30).text)
 
     code, answer = verify_cli(
-        local_stack, tmp_path, token, "--jwks", str(tmp_path / "jwks.json"), "--status-list", str(tmp_path / "list.jwt")
+        local_stack,
+        tmp_path,
+        token,
+        "--jwks",
+        str(tmp_path / "jwks.json"),
+        "--status-list",
+        str(tmp_path / "list.jwt"),
     )
 
     assert (code, answer["reasons"]) == (0, [])
@@ -153,14 +165,20 @@ def test_revoking_fails_verification_on_status_and_verify_says_revoked(
 
     assert first == again and first["status"] == "revoked" and first["reason"] == reason["reason"]
     verified = expect(api.get(f"/verify/{code}"), 200)
-    assert (verified["valid"], verified["status"], verified["revoked_reason"]) == (False, "revoked", reason["reason"])
+    assert (verified["valid"], verified["status"], verified["revoked_reason"]) == (
+        False,
+        "revoked",
+        reason["reason"],
+    )
     # The status list says so as soon as the revocation is answered.
     status, answer = verify_cli(local_stack, tmp_path, revoked["credential"])
     assert (status, answer["reasons"]) == (1, ["status: revoked"])
     assert verify_cli(local_stack, tmp_path, kept["credential"])[0] == 0
     claim = expect(api.get(f"/claims/{issued['claim']['claim_id']}", user=issued["user"]), 200)
     assert [c["status"] for c in claim["certificates"]] == ["revoked", "active"]
-    again_items = expect(api.get(f"/claims/{claim['claim_id']}/credentials", user=issued["user"]), 200)["items"]
+    again_items = expect(api.get(f"/claims/{claim['claim_id']}/credentials", user=issued["user"]), 200)[
+        "items"
+    ]
     assert again_items == issued["items"]  # the credential never changes
     missing = api.post("/admin/certificates/ZZZZ-ZZZZ-ZZZZ-ZZZZ/revoke", json=reason, **ADMIN)
     assert missing.status_code == 404

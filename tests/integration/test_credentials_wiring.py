@@ -41,7 +41,9 @@ def test_every_route_of_the_credentials_function_is_public() -> None:
         function = tpl.functions()[name]
         assert all(route.public for route in function.routes), name
     assert tpl.functions()["CredentialsEdgeFunction"].routes == ()
-    assert tpl.functions()["CredentialsEdgeFunction"].code_uri == tpl.functions()["CredentialsFunction"].code_uri
+    assert (
+        tpl.functions()["CredentialsEdgeFunction"].code_uri == tpl.functions()["CredentialsFunction"].code_uri
+    )
 
 
 def test_only_the_certificate_worker_may_sign() -> None:
@@ -50,7 +52,11 @@ def test_only_the_certificate_worker_may_sign() -> None:
     statements = key["KeyPolicy"]["Statement"]
     signers = [s for s in statements if "kms:Sign" in s["Action"]]
     assert len(signers) == 1
-    assert tpl.tag_target(signers[0]["Principal"]["AWS"]) == ("GetAtt", "CertificateWorkerFunctionRole", "Arn")
+    assert tpl.tag_target(signers[0]["Principal"]["AWS"]) == (
+        "GetAtt",
+        "CertificateWorkerFunctionRole",
+        "Arn",
+    )
     for statement in statements:
         assert statement["Effect"] == "Allow"
         actions = statement["Action"]
@@ -65,7 +71,7 @@ def test_only_the_certificate_worker_may_sign() -> None:
 
 def test_public_base_url_is_the_web_clients_url_with_the_web_client() -> None:
     value = tpl.functions()["CertificateWorkerFunction"].environment["PUBLIC_BASE_URL"]
-    condition, custom, otherwise = value.value
+    condition, _custom, otherwise = value.value
     assert condition == "HasPublicBaseUrl"
     web_condition, web_url, api_url = otherwise.value
     assert web_condition == "WebClientEnabled"
@@ -91,7 +97,9 @@ def _cloudfront_decisions(tmp_path: Path, cases: list[tuple[str, str]]) -> list[
     code = tpl.resources()["VerifyPageFunction"]["Properties"]["FunctionCode"]
     module = tmp_path / "node_modules" / "cloudfront"
     module.mkdir(parents=True)
-    (module / "package.json").write_text(json.dumps({"name": "cloudfront", "type": "module", "main": "index.js"}))
+    (module / "package.json").write_text(
+        json.dumps({"name": "cloudfront", "type": "module", "main": "index.js"})
+    )
     (module / "index.js").write_text(
         "export default { selectRequestOriginById(id) { globalThis.selected = id; } };\n"
     )
@@ -110,11 +118,15 @@ def _cloudfront_decisions(tmp_path: Path, cases: list[tuple[str, str]]) -> list[
     )
     node = shutil.which("node")
     assert node is not None
-    done = subprocess.run([node, "run.js"], cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)  # noqa: S603
+    done = subprocess.run(  # noqa: S603 - node on our own files
+        [node, "run.js"], cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60
+    )
     return list(json.loads(done.stdout))
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed: CloudFront's function not run")
+@pytest.mark.skipif(
+    shutil.which("node") is None, reason="node is not installed: CloudFront's function not run"
+)
 def test_cloudfront_decides_as_the_local_stack_does(tmp_path: Path) -> None:
     paths = ["/verify/K7QX-9M2F-T4PA-W8RZ", "/verify/K7QX/credential", "/verify/", "/issuer"]
     accepts = [*BROWSERS.values(), *PROGRAMS.values()]

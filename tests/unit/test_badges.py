@@ -66,7 +66,7 @@ def stored(**changes: object) -> StoredClaim:
 
 
 def test_the_issuer_is_named_by_its_base_url() -> None:
-    assert ISSUER == cr.Issuer("https://cme.test/issuer", "CME Ledger", "https://cme.test")
+    assert cr.Issuer("https://cme.test/issuer", "CME Ledger", "https://cme.test") == ISSUER
 
 
 def test_certificates_are_credentials_in_the_claims_course_order() -> None:
@@ -86,7 +86,9 @@ def test_certificates_are_credentials_in_the_claims_course_order() -> None:
     assert credential.status == cr.StatusEntry("https://cme.test/credentials/status/abc", 77)
     payload = cr.credential_payload(credential)
     assert payload["credentialSubject"]["activityStartDate"] == "2026-01-05T10:00:00Z"
-    assert "u-1" not in cr.canonical_json(payload).decode() and "cl-1" not in cr.canonical_json(payload).decode()
+    assert (
+        "u-1" not in cr.canonical_json(payload).decode() and "cl-1" not in cr.canonical_json(payload).decode()
+    )
 
 
 def test_the_kid_is_read_from_a_jws_header() -> None:
@@ -99,7 +101,9 @@ def test_the_kid_is_read_from_a_jws_header() -> None:
 def test_the_credentials_view_lists_them_in_course_order() -> None:
     claim = stored()
 
-    view = badges.credentials_view(badges.courses_in_order(claim), {"EMEM-0001": "a.b.c", "ZZZZ-0001": "d.e.f"})
+    view = badges.credentials_view(
+        badges.courses_in_order(claim), {"EMEM-0001": "a.b.c", "ZZZZ-0001": "d.e.f"}
+    )
 
     assert view == {
         "items": [
@@ -117,7 +121,9 @@ def test_a_revoked_certificate_verifies_as_not_valid_with_its_reason() -> None:
 
     active = verification_view(em, claim.record)
     revoked = verification_view(
-        CertificateEntry(**{**em.__dict__, "revocation": Revocation(em.code, "Duplicate", "2026-12-01T00:00:00Z")}),
+        CertificateEntry(
+            **{**em.__dict__, "revocation": Revocation(em.code, "Duplicate", "2026-12-01T00:00:00Z")}
+        ),
         claim.record,
     )
 
