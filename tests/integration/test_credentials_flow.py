@@ -350,3 +350,21 @@ def test_a_status_list_is_a_signed_revocation_list_with_131072_entries(stack: An
         UTC
     ) + timedelta(seconds=1)
     assert call("GET", "/credentials/status/nosuchlist", user=None).status == 404
+
+
+def test_the_audit_finds_a_changed_or_missing_credential(stack: Any) -> None:
+    from cme_ledger.services.audit import audit
+
+    claim = ready_claim(stack)
+    assert audit() == []
+    first, second = (c["certificate_code"] for c in claim["certificates"])
+    bucket = stack.buckets["CertificateBucket"]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    key_of = {code: str(credential_store.get_credential(code).object_key) for code in (first, second)}  # type: ignore[union-attr]
+    s3.put_object(Bucket=bucket, Key=key_of[first], Body=b"a.b.c")
+    s3.delete_object(Bucket=bucket, Key=key_of[second])
+
+    assert audit() == [
+        f"certificate {first}: credential SHA-256 does not match its record",
+        f"certificate {second}: credential JWS missing",
+    ]

@@ -20,7 +20,7 @@ from cme_ledger.store.failures import succeeded
 from cme_ledger.store.models import CredentialRecord, IssuerRecord, SigningKey
 
 
-def _info(item: CredentialRecord) -> CredentialInfo:
+def credential_of(item: CredentialRecord) -> CredentialInfo:
     return CredentialInfo(
         code=item.code,
         user_id=item.user_id,
@@ -38,7 +38,9 @@ def _info(item: CredentialRecord) -> CredentialInfo:
 def get_credential(code: str) -> CredentialInfo | None:
     bind()
     try:
-        return _info(CredentialRecord.get(keys.code_pk(code), keys.CREDENTIAL_SK, consistent_read=True))
+        return credential_of(
+            CredentialRecord.get(keys.code_pk(code), keys.CREDENTIAL_SK, consistent_read=True)
+        )
     except CredentialRecord.DoesNotExist:
         return None
 
@@ -48,7 +50,7 @@ def get_credentials(codes: Iterable[str]) -> dict[str, CredentialInfo]:
     bind()
     wanted = [(keys.code_pk(code), keys.CREDENTIAL_SK) for code in dict.fromkeys(codes)]
     return {
-        item.code: _info(item)
+        item.code: credential_of(item)
         for item in CredentialRecord.batch_get(wanted, consistent_read=True)
         if isinstance(item, CredentialRecord)
     }
