@@ -1,4 +1,4 @@
-"""Creates the table(s), bucket and queues of template.yaml on a moto backend, and names them.
+"""Creates the table(s), bucket, queues and KMS keys of template.yaml on a moto backend, and names them.
 
 Used by the local stack (against moto's server) and by the tests (under moto's mock_aws), so
 neither can drift from the template.
@@ -29,6 +29,7 @@ class Stack:
     buckets: dict[str, str] = field(default_factory=dict)
     queues: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> {url, arn, name}
     secrets: dict[str, str] = field(default_factory=dict)  # logical id -> secret value
+    keys: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> {id, arn}
     public_base_url: str = ""
 
     def lookup(self, value: Any) -> str:
@@ -50,6 +51,8 @@ class Stack:
             }[attribute]
         if logical_id in self.secrets:
             return f"local-secret:{logical_id}"
+        if logical_id in self.keys:
+            return self.keys[logical_id]["arn" if attribute == "Arn" else "id"]
         if logical_id == "LogLevel":
             return "INFO"
         if logical_id == "PublicBaseUrl":
@@ -129,4 +132,22 @@ def provision(prefix: str = "cme-local", endpoint_url: str | None = None, public
 
     for logical_id in tpl.of_type("AWS::SecretsManager::Secret"):
         stack.secrets[logical_id] = secrets.token_urlsafe(32)
+
+    kms = boto3.client("kms", **kwargs)
+    for logical_id, resource in tpl.of_type("AWS::KMS::Key").items():
+        props = resource.get("Properties") or {}
+        # The key policy names IAM roles that do not exist locally; moto's own default policy stands.
+        spec: dict[str, Any] = {
+            "KeySpec": str(props.get("KeySpec", "SYMMETRIC_DEFAULT")),
+            "KeyUsage": str(props.get("KeyUsage", "ENCRYPT_DECRYPT")),
+            "Description": str(props.get("Description", logical_id)),
+        }
+        created = kms.create_key(**spec)["KeyMetadata"]
+        stack.keys[logical_id] = {"id": created["KeyId"], "arn": created["Arn"]}
+    for resource in tpl.of_type("AWS::KMS::Alias").values():
+        props = resource.get("Properties") or {}
+        _, target, _ = tpl.tag_target(props["TargetKeyId"])
+        alias = props["AliasName"]
+        name = alias if isinstance(alias, str) else f"alias/{prefix}-{target}"
+        kms.create_alias(AliasName=name, TargetKeyId=stack.keys[target]["id"])
     return stack

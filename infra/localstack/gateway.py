@@ -135,10 +135,14 @@ class Gateway:
         issuer: str = auth.ISSUER,
         audience: str = auth.AUDIENCE,
         fallback: Fallback | None = None,
+        edge: Fallback | None = None,
     ) -> None:
         self.runtime = runtime
         # Asked only about paths no route has (the web client's files and local-only routes: web.py).
         self.fallback = fallback
+        # Asked first about every request: what CloudFront does before the API in AWS (web.py's
+        # verify page for browsers at /verify/{code}); None lets the request reach the routes.
+        self.edge = edge
         self.functions = functions if functions is not None else tpl.functions()
         self.routes = sorted((r for f in self.functions.values() for r in f.routes), key=tpl.route_order)
         self.cors = cors
@@ -189,6 +193,10 @@ class Gateway:
         split = urlsplit(target)
         raw_path = split.path or "/"
         raw_query = split.query
+        if self.edge is not None:
+            answer = self.edge(method, raw_target or target, headers, body)
+            if answer is not None:
+                return answer
         found = self.select(method, raw_path)
         if isinstance(found, list):
             if not found:

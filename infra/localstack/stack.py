@@ -76,7 +76,11 @@ class LocalStack:
             frame_sources=lambda: f"'self' {self.endpoint_url}".strip(), port=lambda: self.port
         )
         self.gateway = Gateway(
-            self.runtime, self.functions, cors=Cors.from_template(), fallback=self.web.handle
+            self.runtime,
+            self.functions,
+            cors=Cors.from_template(),
+            fallback=self.web.handle,
+            edge=self.web.edge,
         )
         self.stack: Stack | None = None
         self.endpoint_url = ""

@@ -27,6 +27,10 @@ LEARNER = "learner-cert"
 OTHER = "learner-other"
 VERIFY_FIELDS = {
     "valid",
+    "status",
+    "revoked_reason",
+    "earned_from",
+    "earned_to",
     "learner_name",
     "course_title",
     "credit_type",
@@ -222,9 +226,9 @@ def test_duplicate_message_writes_nothing_new(stack: Any, monkeypatch: pytest.Mo
     puts: list[str] = []
     real_put = objects.put_once
 
-    def counted(key: str, body: bytes) -> bool:
+    def counted(key: str, body: bytes, **kwargs: Any) -> bool:
         puts.append(key)
-        return real_put(key, body)
+        return real_put(key, body, **kwargs)
 
     monkeypatch.setattr(objects, "put_once", counted)
     # The same message delivered again (at least once delivery), and a ready claim's message too.
@@ -260,11 +264,11 @@ def test_s3_error_fails_only_that_record_and_the_retry_succeeds(
     real_put = objects.put_once
     calls = {"n": 0}
 
-    def flaky(key: str, body: bytes) -> bool:
+    def flaky(key: str, body: bytes, **kwargs: Any) -> bool:
         calls["n"] += 1
         if first in key and calls["n"] <= 2:
             raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "PutObject")
-        return real_put(key, body)
+        return real_put(key, body, **kwargs)
 
     monkeypatch.setattr(objects, "put_once", flaky)
     failed = deliver(stack, "RenderQueue", "CertificateWorkerFunction", messages)
@@ -402,8 +406,13 @@ def test_verify_known_and_unknown_codes(stack: Any) -> None:
     reply = call("GET", f"/verify/{code}", user=None)
     assert reply.status == 200
     assert set(reply.body) == VERIFY_FIELDS
+    em_dates = sorted(t["earned_at"] for t in em["topics"])
     assert reply.body == {
         "valid": True,
+        "status": "active",
+        "revoked_reason": None,
+        "earned_from": em_dates[0],
+        "earned_to": em_dates[-1],
         "learner_name": "Ada Quinn",
         "course_title": "Emergency Medicine",
         "credit_type": "AMA_PRA_1",

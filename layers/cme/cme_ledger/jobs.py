@@ -29,7 +29,15 @@ def claim_recovery() -> dict[str, int]:
     from cme_ledger.services.claims import recover
 
     result = recover()
-    _count(result, {"finished": "ClaimsFinished", "undone": "ClaimsUndone", "requeued": "RendersRequeued"})
+    _count(
+        result,
+        {
+            "finished": "ClaimsFinished",
+            "undone": "ClaimsUndone",
+            "requeued": "RendersRequeued",
+            "status_lists": "StatusListsRequeued",
+        },
+    )
     logger.info("claim recovery", extra=result)
     return result
 

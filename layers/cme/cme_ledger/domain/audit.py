@@ -4,6 +4,8 @@
 2. no line of a cancelled claim is applied;
 3. a committed claim older than the grace has its PDF, whose SHA-256 is the one on the claim;
 4. no line applied at or after its credit's expiry;
+6. every certificate of a ready claim has its credential, stored as issued (its SHA-256), at a
+   status list position no other credential has;
 7. no ABP MOC Part 2 line waits for the board longer than BOARD_LINE_DAYS, and no reminder is left
    recorded but unconfirmed (the process died while sending it).
 """
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from cme_ledger.domain.amounts import ZERO
-from cme_ledger.domain.model import BoardEntry, ClaimPage, ClaimRecord, Credit
+from cme_ledger.domain.model import BoardEntry, ClaimPage, ClaimRecord, CredentialInfo, Credit
 
 SETTLED = ("committed", "ready", "failed")
 IN_FLIGHT = ("pending", "cancelling")
@@ -31,6 +33,7 @@ class Ledger:
     claims: dict[tuple[str, str], ClaimRecord] = field(default_factory=dict)
     pages: list[ClaimPage] = field(default_factory=list)
     board_entries: list[BoardEntry] = field(default_factory=list)
+    credentials: dict[str, CredentialInfo] = field(default_factory=dict)  # certificate code -> record
 
 
 def ledger_problems(ledger: Ledger) -> list[str]:
@@ -134,3 +137,27 @@ def reminder_problems(stuck: Iterable[tuple[str, str]]) -> list[str]:
         f"reminder to {user} (run {run}) was being sent and never confirmed: check it went out"
         for user, run in stuck
     ]
+
+
+def credential_problems(ledger: Ledger, digests: Mapping[str, str | None]) -> list[str]:
+    """Invariant 6 for credentials. `digests` has the SHA-256 of each issued credential's stored
+    JWS, by certificate code (None: missing)."""
+    problems = []
+    ready = {(c.user_id, c.claim_id) for c in ledger.claims.values() if c.status == "ready"}
+    for page in ledger.pages:
+        if page.state != "applied" or (page.user_id, page.claim_id) not in ready:
+            continue
+        for course in page.courses:
+            info = ledger.credentials.get(course.code)
+            if info is None or not info.issued:
+                problems.append(f"claim {page.claim_id}: certificate {course.code} has no credential")
+            elif digests.get(course.code) is None:
+                problems.append(f"certificate {course.code}: credential JWS missing")
+            elif digests[course.code] != info.sha256:
+                problems.append(f"certificate {course.code}: credential SHA-256 does not match its record")
+    taken: dict[tuple[str, int], str] = {}
+    for code, info in sorted(ledger.credentials.items()):
+        other = taken.setdefault((info.list_id, info.position), code)
+        if other != code:
+            problems.append(f"certificates {other} and {code}: the same status list position")
+    return problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cme_ledger.domain.audit import Ledger
 from cme_ledger.store import models as m
 from cme_ledger.store.claim_items import board_entry_of, page_of, record_of
+from cme_ledger.store.credentials import credential_of
 from cme_ledger.store.credits import credit_of
 from cme_ledger.store.db import bind
 
@@ -21,4 +22,6 @@ def read_ledger() -> Ledger:
             ledger.pages.append(page_of(item))
         elif isinstance(item, m.BoardReportEntry):
             ledger.board_entries.append(board_entry_of(item))
+        elif isinstance(item, m.CredentialRecord):
+            ledger.credentials[item.code] = credential_of(item)
     return ledger
