@@ -7,8 +7,10 @@ STAMP := $(VENV)/.installed
 TOOLS := .tools/sam
 PORT ?= 3000
 PYTEST_ARGS ?=
+# The SAM CLI sends usage telemetry unless told not to: never from this project's targets.
+export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test test-unit lint fmt build validate bench openapi audit clean system-deps fuzz load screens samples fonts
+.PHONY: run test test-unit test-slow lint fmt build validate bench openapi audit clean system-deps fuzz load screens samples fonts
 
 $(STAMP): pyproject.toml layers/cme/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 14) else "Python 3.11 to 3.13 is required")'
@@ -24,15 +26,23 @@ venv: $(STAMP)
 system-deps:
 	@bash infra/scripts/system-deps.sh
 
+# RUN_ARGS: more options of the stack (docs/local-stack.md), e.g. RUN_ARGS="--no-seed --schedule-scale 60".
+RUN_ARGS ?=
 run: $(STAMP)
-	$(BIN)/python -m infra.localstack --port $(PORT)
+	$(BIN)/python -m infra.localstack --port $(PORT) $(RUN_ARGS)
 
+# Everything but the size-scaling runs (pyproject deselects `slow`): what CI runs (.ci/run). The pure
+# unit tests run first, with boto3, botocore, moto and pynamodb made unimportable (seconds).
 test: test-unit system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The pure unit tests with boto3, botocore, moto and pynamodb made unimportable (seconds).
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q -p tests.pure -p no:cacheprovider tests/unit
+
+# The size-scaling runs only: a 5,000-credit claim, a 1,000-topic certificate, a claim at API.md's maxima
+# (minutes under moto).
+test-slow: $(STAMP) system-deps
+	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
 # The browser tests, writing their screenshots into docs/screens/ (commit the PNGs).
 screens: $(STAMP) system-deps

@@ -34,6 +34,7 @@ def _benches() -> list[tuple[str, Callable[[], list[Row]]]]:
         ("claims", lazy("claims_bench")),
         ("render", lazy("render_bench")),
         ("sweep", lazy("sweep_bench")),
+        ("reminders", lazy("reminders_bench")),
         ("requirements", lazy("requirements_bench")),
         ("progress", lazy("progress_bench")),
         ("load", lazy("load_bench")),

@@ -32,6 +32,7 @@ def _run_token(args: argparse.Namespace) -> int:
         expires_in=args.expires_in,
         issuer=args.issuer,
         audience=args.audience,
+        email=args.email,
     )
     print(token)
     return 0
@@ -61,6 +62,9 @@ def register_token(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     parser.add_argument("--issuer", default=ISSUER, help="iss claim (default: the local issuer)")
     parser.add_argument("--audience", default=AUDIENCE, help="aud claim (default: the local audience)")
+    parser.add_argument(
+        "--email", default=None, metavar="ADDRESS", help="the email claim (where reminders go)"
+    )
     parser.set_defaults(run=_run_token)
 
 
@@ -124,6 +128,15 @@ def _run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_outbox(args: argparse.Namespace) -> int:
+    _use_stack_environment(args)
+    from infra.outbox import sent_messages
+
+    for message in sent_messages(args.to):
+        print(json.dumps(message, ensure_ascii=False))
+    return 0
+
+
 def register_operations(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     where = (
         "Acts on the tables and bucket named by TABLE_NAME, BUCKET_NAME, RENDER_QUEUE_URL (AWS), or else on the "
@@ -145,6 +158,13 @@ def register_operations(commands: argparse._SubParsersAction[argparse.ArgumentPa
     report = commands.add_parser("report", help="write a board report batch now", description=where)
     report.add_argument("board", choices=["abp"])
     report.set_defaults(run=_run_report)
+    outbox = commands.add_parser(
+        "outbox",
+        help="print the emails the local stack has sent, one JSON object a line",
+        description="Reads the local stack's SES (moto): {to, subject, sent_at, text} per message, oldest first.",
+    )
+    outbox.add_argument("--to", default=None, metavar="ADDRESS", help="only the messages to this address")
+    outbox.set_defaults(run=_run_outbox)
 
 
 # ---------------------------------------------------------------------- credentials

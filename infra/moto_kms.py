@@ -5,7 +5,7 @@ signing, so the signature is over SHA-256(SHA-256(input)) and no JWS verifier ac
 signs a DIGEST as the hash it is. Here, for DIGEST, moto's ECDSA key signs and verifies the
 message as prehashed (refusing one of the wrong length, as AWS does), and a RAW message longer
 than AWS's 4,096 bytes is refused as AWS refuses it, so the local stack cannot hide that limit.
-Meant to join infra/moto_patches.apply(); until then, call apply() here.
+infra/moto_patches.apply() applies it with the other moto workarounds.
 """
 
 from __future__ import annotations

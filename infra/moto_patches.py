@@ -8,6 +8,8 @@
    write another thread made meanwhile (its threaded server runs requests in parallel). DynamoDB
    serializes transactions with the writes they touch; here every write to the backend takes one
    lock, which is at least as strict.
+3. moto's KMS signs a MessageType DIGEST message as AWS does (infra/moto_kms.py), so credentials
+   signed on the local stack verify with any JWS library.
 """
 
 from __future__ import annotations
@@ -79,6 +81,10 @@ def apply() -> None:
     if _applied:
         return
     from moto.dynamodb.models import DynamoDBBackend
+
+    from infra import moto_kms
+
+    moto_kms.apply()
 
     source = textwrap.dedent(inspect.getsource(DynamoDBBackend.transact_write_items))
     table_copy = re.compile(r"copy\.deepcopy\(\s*self\.tables\[table_name\]\s*\)")

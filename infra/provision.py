@@ -1,4 +1,4 @@
-"""Creates the table(s), bucket and queues of template.yaml on a moto backend, and names them.
+"""Creates the table(s), bucket, queues and KMS keys of template.yaml on a moto backend, and names them.
 
 Used by the local stack (against moto's server) and by the tests (under moto's mock_aws), so
 neither can drift from the template.
@@ -16,6 +16,8 @@ import boto3
 from infra import template as tpl
 
 REGION = "us-east-1"
+# The reminders' sender on the local stack: an SES identity created in moto at start.
+LOCAL_REMINDER_SENDER = "reminders@cme.local"
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Stack:
     buckets: dict[str, str] = field(default_factory=dict)
     queues: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> {url, arn, name}
     secrets: dict[str, str] = field(default_factory=dict)  # logical id -> secret value
+    keys: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> {id, arn}
     public_base_url: str = ""
 
     def lookup(self, value: Any) -> str:
@@ -48,10 +51,14 @@ class Stack:
             }[attribute]
         if logical_id in self.secrets:
             return f"local-secret:{logical_id}"
+        if logical_id in self.keys:
+            return self.keys[logical_id]["arn" if attribute == "Arn" else "id"]
         if logical_id == "LogLevel":
             return "INFO"
         if logical_id == "PublicBaseUrl":
             return self.public_base_url
+        if logical_id == "ReminderSender":
+            return LOCAL_REMINDER_SENDER
         raise KeyError(f"cannot resolve {value!r} locally")
 
     def environment(self, function: tpl.Function) -> dict[str, str]:
@@ -132,8 +139,29 @@ def provision(prefix: str = "cme-local", endpoint_url: str | None = None, public
                 NotificationConfiguration={"QueueConfigurations": notifications},  # type: ignore[typeddict-item]
             )
 
+    # The reminders' sender, verified (moto's SES sends only from known identities).
+    boto3.client("sesv2", **kwargs).create_email_identity(EmailIdentity=LOCAL_REMINDER_SENDER)
+
     for logical_id in tpl.of_type("AWS::SecretsManager::Secret"):
         stack.secrets[logical_id] = secrets.token_urlsafe(32)
+
+    kms = boto3.client("kms", **kwargs)
+    for logical_id, resource in tpl.of_type("AWS::KMS::Key").items():
+        props = resource.get("Properties") or {}
+        # The key policy names IAM roles that do not exist locally; moto's own default policy stands.
+        spec: dict[str, Any] = {
+            "KeySpec": str(props.get("KeySpec", "SYMMETRIC_DEFAULT")),
+            "KeyUsage": str(props.get("KeyUsage", "ENCRYPT_DECRYPT")),
+            "Description": str(props.get("Description", logical_id)),
+        }
+        created = kms.create_key(**spec)["KeyMetadata"]
+        stack.keys[logical_id] = {"id": created["KeyId"], "arn": created["Arn"]}
+    for resource in tpl.of_type("AWS::KMS::Alias").values():
+        props = resource.get("Properties") or {}
+        _, target, _ = tpl.tag_target(props["TargetKeyId"])
+        alias = props["AliasName"]
+        name = alias if isinstance(alias, str) else f"alias/{prefix}-{target}"
+        kms.create_alias(AliasName=name, TargetKeyId=stack.keys[target]["id"])
     return stack
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -34,6 +35,18 @@ def claims_for(user_id: str, *, admin: bool = False, name: str | None = None) ->
     return claims
 
 
+# Powertools' resolver keeps the request it is resolving in a class attribute (BaseRouter.current_event)
+# that every resolver in the process shares: two threads inside handlers at once can each read the
+# other's request. Lambda runs one event per container, and the local stack serializes API calls;
+# a test that wants concurrency drives the domain's use cases from threads instead
+# (tests/reliability/test_claim_concurrency.py).
+_handler_busy = threading.RLock()  # re-entered by the same thread (a fault hook that claims) is fine
+
+
+class ConcurrentHandlerCall(RuntimeError):
+    """call() entered by a thread while another thread's call() is still running."""
+
+
 def call(
     method: str,
     path: str,
@@ -46,7 +59,10 @@ def call(
     query: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Reply:
-    """Route as API Gateway would (by the template), then invoke the real handler."""
+    """Route as API Gateway would (by the template), then invoke the real handler.
+
+    One thread in handlers at a time: another thread's call meanwhile raises ConcurrentHandlerCall.
+    """
     found = tpl.select(method, path, tpl.routes())
     if isinstance(found, list):
         raise AssertionError(f"no route {method} {path} in template.yaml")
@@ -66,7 +82,15 @@ def call(
         body=text,
         claims=claims_for(user, admin=admin, name=name) if user else None,
     )
-    result = invoke(function, event)
+    if not _handler_busy.acquire(blocking=False):
+        raise ConcurrentHandlerCall(
+            "API handlers from two threads at once would share Powertools' current event; "
+            "drive concurrency through the domain functions"
+        )
+    try:
+        result = invoke(function, event)
+    finally:
+        _handler_busy.release()
     raw = result.get("body") or ""
     try:
         parsed = json.loads(raw) if raw else None

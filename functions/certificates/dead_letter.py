@@ -12,13 +12,18 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cme_ledger.batch import process_sqs_batch
-from cme_ledger.domain.certificates import render_target
+from cme_ledger.domain.certificates import render_target, status_list_target
 from cme_ledger.observability import logger, metrics, tracer
 from cme_ledger.services import certificates
 
 
 @tracer.capture_method
 def fail_record(record: SQSRecord) -> None:
+    list_id = status_list_target(record.body)
+    if list_id is not None:
+        # The list stays in the work index: claim recovery asks the worker again.
+        logger.error("status list not signed", extra={"list_id": list_id})
+        return
     target = render_target(record.body)
     if target is None:
         logger.error("malformed dead letter dropped", extra={"message_id": record.message_id})

@@ -1,7 +1,8 @@
 """Certificate worker: renders committed claims from the render queue. Wiring only.
 
-Each record is one claim ({"user_id", "claim_id"}); a record that raises is reported alone in
-batchItemFailures, so SQS retries just that one (and, after maxReceiveCount, dead-letters it).
+Each record is one claim ({"user_id", "claim_id"}: its PDF, then its credentials) or one status
+list to sign ({"status_list"}: the worker is the only signer); a record that raises is reported
+alone in batchItemFailures, so SQS retries just that one (and, after maxReceiveCount, dead-letters it).
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cme_ledger.batch import process_sqs_batch
-from cme_ledger.domain.certificates import render_target
+from cme_ledger.domain.certificates import render_target, status_list_target
 from cme_ledger.observability import logger, metrics, tracer
-from cme_ledger.services import certificates
+from cme_ledger.services import certificates, status_lists
 
 
 @tracer.capture_method
 def render_record(record: SQSRecord) -> None:
+    list_id = status_list_target(record.body)
+    if list_id is not None:
+        if status_lists.sign_status_list(list_id):
+            metrics.add_metric(name="StatusListsSigned", unit=MetricUnit.Count, value=1)
+        return
     target = render_target(record.body)
     if target is None:
         logger.error("malformed render message dropped", extra={"message_id": record.message_id})

@@ -107,6 +107,7 @@ def mint_token(
     audience: str = AUDIENCE,
     groups: list[str] | None = None,
     now: float | None = None,
+    email: str | None = None,
 ) -> str:
     """A Cognito-style ID token for `user_id`; a negative `expires_in` gives an expired one."""
     if not user_id:
@@ -133,6 +134,9 @@ def mint_token(
         claims["cognito:groups"] = all_groups
     if name is not None:
         claims["name"] = name
+    if email is not None:
+        claims["email"] = email
+        claims["email_verified"] = True
     return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
+import socket
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -131,10 +135,14 @@ class Gateway:
         issuer: str = auth.ISSUER,
         audience: str = auth.AUDIENCE,
         fallback: Fallback | None = None,
+        edge: Fallback | None = None,
     ) -> None:
         self.runtime = runtime
         # Asked only about paths no route has (the web client's files and local-only routes: web.py).
         self.fallback = fallback
+        # Asked first about every request: what CloudFront does before the API in AWS (web.py's
+        # verify page for browsers at /verify/{code}); None lets the request reach the routes.
+        self.edge = edge
         self.functions = functions if functions is not None else tpl.functions()
         self.routes = sorted((r for f in self.functions.values() for r in f.routes), key=tpl.route_order)
         self.cors = cors
@@ -185,6 +193,10 @@ class Gateway:
         split = urlsplit(target)
         raw_path = split.path or "/"
         raw_query = split.query
+        if self.edge is not None:
+            answer = self.edge(method, raw_target or target, headers, body)
+            if answer is not None:
+                return answer
         found = self.select(method, raw_path)
         if isinstance(found, list):
             if not found:
@@ -313,7 +325,11 @@ class _Handler(BaseHTTPRequestHandler):
         if length > MAX_BODY:
             self._send(error(413, "payload_too_large", "The body exceeds 10 MB."), close=True)
             return None
-        return self.rfile.read(length)
+        body = self.rfile.read(length)
+        if len(body) < length:  # the client went away (or the stack is stopping): nothing to answer
+            self.close_connection = True
+            return None
+        return body
 
     def _dispatch(self) -> None:
         started = time.monotonic()
@@ -357,15 +373,56 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s - " + format, self.address_string(), *args)
 
 
-class _Server(ThreadingHTTPServer):
+class GatewayServer(ThreadingHTTPServer):
+    """One thread per connection; `close_connections()` ends them all, idle keep-alive ones included."""
+
     # socketserver's default listen backlog is 5: a burst of clients (a browser, a load run with 50
     # learners) would get connections reset before a thread could accept them.
     request_queue_size = 256
+    daemon_threads = True
+    # A browser or a requests.Session keeps its connection open between requests, and its thread
+    # waits in readline() for the next one: stopping must never wait for a client.
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        self._closing = False
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def open_connections(self) -> int:
+        """Connections accepted and not closed yet (idle keep-alive ones included)."""
+        with self._connections_lock:
+            return len(self._connections)
+
+    def close_connections(self) -> int:
+        """Shut every open connection down, so each thread's read returns and the thread ends."""
+        with self._connections_lock:
+            self._closing = True
+            open_now = list(self._connections)
+        for connection in open_now:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        return len(open_now)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A request cut off by close_connections() fails to write its answer: expected when stopping.
+        if self._closing and isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
 
-def make_server(gateway: Gateway, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+def make_server(gateway: Gateway, port: int, host: str = "127.0.0.1") -> GatewayServer:
     """Bind now (so a busy port fails at once); serve with serve_forever()."""
     handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
-    server = _Server((host, port), handler)
-    server.daemon_threads = True
-    return server
+    return GatewayServer((host, port), handler)

@@ -114,10 +114,15 @@ def _call(gateway: Gateway, method: str, path: str, token: str, body: Any, expec
     return response.json()
 
 
+def local_email(user_id: str) -> str:
+    """The address the local sign-in puts in a learner's token (reminders go there: `cme outbox`)."""
+    return f"{user_id}@learners.cme.local"
+
+
 def seed(gateway: Gateway, now: datetime | None = None) -> SeedSummary:
     now = now or datetime.now(UTC)
     admin = auth.mint_token(SEED_ADMIN, admin=True, name="Local seed", expires_in=600)
-    learner = auth.mint_token(DEMO_USER, name=DEMO_NAME, expires_in=600)
+    learner = auth.mint_token(DEMO_USER, name=DEMO_NAME, expires_in=600, email=local_email(DEMO_USER))
     for course_id, course in COURSES.items():
         _call(gateway, "PUT", f"/admin/courses/{course_id}", admin, course, 200)
     items = demo_credits(now)
@@ -130,9 +135,7 @@ def seed(gateway: Gateway, now: datetime | None = None) -> SeedSummary:
     profile = {"display_name": DEMO_NAME, "degree": "MD", "first_name": "Dana", "last_name": "Whitfield"}
     _call(gateway, "PUT", "/me", learner, profile, 200)
     # The renewal requirements she follows, cycles started on 1 January two years ago.
-    start = f"{now.year - 2}-01-01"
-    chosen = {
-        "items": [{"code": "ACEP_MEMBER", "cycle_start": start}, {"code": "ABP_MOC", "cycle_start": start}]
-    }
+    first_day = f"{now.year - 2}-01-01"
+    chosen = {"items": [{"code": code, "cycle_start": first_day} for code in ("ACEP_MEMBER", "ABP_MOC")]}
     _call(gateway, "PUT", "/me/requirements", learner, chosen, 200)
     return SeedSummary(courses=len(COURSES), credits=len(items), created=created)

@@ -17,7 +17,7 @@ import boto3
 
 from infra import template as tpl
 from infra.events import schedule_event
-from infra.localstack.gateway import Cors, Gateway, make_server
+from infra.localstack.gateway import Cors, Gateway, GatewayServer, make_server
 from infra.localstack.queues import QueuePoller
 from infra.localstack.runtime import Runtime
 from infra.localstack.schedules import ScheduleRunner
@@ -78,13 +78,17 @@ class LocalStack:
             port=lambda: self.port,
         )
         self.gateway = Gateway(
-            self.runtime, self.functions, cors=Cors.from_template(), fallback=self.web.handle
+            self.runtime,
+            self.functions,
+            cors=Cors.from_template(),
+            fallback=self.web.handle,
+            edge=self.web.edge,
         )
         self.stack: Stack | None = None
         self.endpoint_url = ""
         self.threads: list[threading.Thread] = []
         self._moto: Any = None
-        self._http: Any = None
+        self._http: GatewayServer | None = None
         self._serving: threading.Thread | None = None
 
     @property
@@ -186,12 +190,19 @@ class LocalStack:
                 runner.start()
                 self.threads.append(runner)
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop serving and delivering; returns within about `timeout` seconds, whatever is running.
+
+        Open connections are shut, idle keep-alive ones included, so no thread waits for a client.
+        A delivery or scheduled run still going after `timeout` is abandoned (its thread is a daemon),
+        as Lambda abandons an invocation whose environment goes away.
+        """
         self.stop_event.set()
         if self._http is not None:
             if self._serving is not None:
                 self._http.shutdown()
             self._http.server_close()
+            self._http.close_connections()
         deadline = time.monotonic() + timeout
         for thread in self.threads:
             thread.join(max(0.0, deadline - time.monotonic()))

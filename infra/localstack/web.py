@@ -7,6 +7,9 @@ module answers:
 - `GET /` and the files under `web/` (an allow-list of extensions, resolved inside `web/`, so no path
   can leave it), with their Content-Type and security headers;
 - `GET /config.json`: the client's runtime config (same-origin API, `auth: local`);
+- `GET /verify/{code}` from a browser (an Accept header preferring text/html): the public verify page
+  `web/verify.html`, as the CloudFront function VerifyPageFunction of template.yaml does in AWS
+  (`WebClient.edge`, asked before the routes); programs get the API's JSON at the same URL;
 - `GET /local/learners` and `POST /local/token`: the local sign-in (pick a learner, get a token
   signed by the stack's key). **Local only**: they are not routes of template.yaml, do not appear in
   the OpenAPI document and do not exist in AWS, where the client signs in with Cognito's hosted UI.
@@ -24,6 +27,7 @@ from urllib.parse import unquote
 
 from infra.localstack import auth
 from infra.localstack.gateway import JSON, Response, error
+from infra.localstack.seed import local_email
 
 log = logging.getLogger("cme.local.web")
 
@@ -43,6 +47,8 @@ CONTENT_TYPES: dict[str, str] = {
     ".txt": "text/plain; charset=utf-8",
 }
 INDEX = "index.html"
+VERIFY_PAGE = "verify.html"
+VERIFY_PATH = re.compile(r"^/verify/[^/]+$")
 CONFIG_PATH = "/config.json"
 LEARNERS_PATH = "/local/learners"
 TOKEN_PATH = "/local/token"  # noqa: S105 - a route, not a secret
@@ -76,6 +82,33 @@ def security_headers(frame_sources: str, connect_sources: str = "'self'") -> lis
         ("Referrer-Policy", "no-referrer"),
         ("Cache-Control", "no-cache"),
     ]
+
+
+def _quality(accept: str, media_type: str) -> float:
+    best = 0.0
+    for part in accept.lower().split(","):
+        params = part.split(";")
+        if params[0].strip() != media_type:
+            continue
+        q = 1.0
+        for param in params[1:]:
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        q = q if q >= 0 else 0.0
+        best = max(best, q)
+    return best
+
+
+def prefers_html(accept: str) -> bool:
+    """Whether an Accept header asks for a page rather than JSON: text/html named, with a q above 0
+    and at least that of application/json (a browser opening a link does; fetch, curl and programs do
+    not). The same rule as template.yaml's VerifyPageFunction."""
+    html = _quality(accept, "text/html")
+    return html > 0 and html >= _quality(accept, "application/json")
 
 
 def web_assets(root: Path = WEB_ROOT) -> Iterator[tuple[str, Path, str]]:
@@ -168,6 +201,17 @@ class WebClient:
             return False
         return self._port is None or int(match.group(1)) == self._port()
 
+    def edge(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response | None:
+        """The verify page for a browser opening /verify/{code} (the QR code's URL); None otherwise."""
+        path = target.split("?", 1)[0]
+        if method not in ("GET", "HEAD") or not VERIFY_PATH.match(path):
+            return None
+        if not prefers_html(headers.get("accept", "")):
+            return None
+        page = self.root / VERIFY_PAGE
+        headers_out = [("Content-Type", CONTENT_TYPES[".html"]), *security_headers(self._frame_sources())]
+        return Response(200, headers_out, page.read_bytes())
+
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response | None:
         # The raw path: urlsplit would read "//x" as a host, and "//" must stay a 404 as in API Gateway.
         path = target.split("?", 1)[0] or "/"
@@ -251,7 +295,9 @@ class WebClient:
             )
         if name is not None and (not isinstance(name, str) or len(name) > 120):
             return _validation("name", "At most 120 characters.")
-        token = auth.mint_token(user_id, name=name or None, expires_in=LOCAL_TOKEN_LIFETIME)
+        token = auth.mint_token(
+            user_id, name=name or None, expires_in=LOCAL_TOKEN_LIFETIME, email=local_email(user_id)
+        )
         log.info("local sign-in as %s", user_id)
         return _json(200, {"token": token, "expires_in": LOCAL_TOKEN_LIFETIME, "user_id": user_id})
 

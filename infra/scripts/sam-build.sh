@@ -9,6 +9,7 @@
 # arm64 as long as every binary dependency publishes such a wheel; a package with only an sdist
 # would be compiled for the host and fail. --use-container is the fallback (docs/deploy.md).
 set -euo pipefail
+export SAM_CLI_TELEMETRY=0  # no usage telemetry from the SAM CLI, whoever runs this
 dir=${1:-.tools/sam}
 shift $(( $# > 0 ? 1 : 0 ))
 
@@ -26,7 +27,6 @@ if ! python3.13 -c 'import sys' >/dev/null 2>&1; then
   fi
 fi
 
-export SAM_CLI_TELEMETRY=0
 host=$(uname -m)
 if [[ "$host" != "aarch64" && "$host" != "arm64" ]]; then
   echo "sam-build: $host host, arm64 target: dependencies come from aarch64 wheels (no container)" >&2

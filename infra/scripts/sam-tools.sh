@@ -3,6 +3,7 @@
 # Usage: sam-tools.sh [DIR]   (default .tools/sam; `make validate` / `make build` call it)
 # SAM_CLI_VERSION overrides the pinned version. cfn-lint comes in the range that SAM accepts.
 set -euo pipefail
+export SAM_CLI_TELEMETRY=0  # no usage telemetry from the SAM CLI, whoever runs this
 dir=${1:-.tools/sam}
 version=${SAM_CLI_VERSION:-1.170.0}
 

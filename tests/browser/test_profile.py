@@ -43,6 +43,9 @@ def test_profile_edits_round_trip(page: Any, api: Api, learners: Learners, scree
     page.get_by_label("Day").select_option(label="7")
     assert page.get_by_label("Time zone").input_value() == "UTC"
     page.get_by_label("Time zone").select_option("America/Los_Angeles")
+    reminders = page.get_by_label("Send me a reminder by email before credit I have not claimed expires")
+    assert reminders.is_checked()
+    reminders.uncheck()
     page.get_by_role("button", name="Save profile").click()
     # The API's refusal is shown at the field it names, in words (and focus goes there).
     alert = page.get_by_role("alert")
@@ -66,7 +69,7 @@ def test_profile_edits_round_trip(page: Any, api: Api, learners: Learners, scree
         {"ABP": "0042"},
         "03-07",
     )
-    assert me["time_zone"] == "America/Los_Angeles"
+    assert me["time_zone"] == "America/Los_Angeles" and me["reminders"] is False
 
     page.reload()
     page.get_by_role("heading", name="Your profile", level=1).wait_for()

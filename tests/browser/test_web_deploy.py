@@ -32,6 +32,15 @@ def test_the_web_client_is_an_optional_part_of_the_template() -> None:
         "WebSecurityHeaders",
         "WebDistribution",
         "AuthDomain",
+        # The verify page and the credential issuer's documents under the distribution's URL.
+        "VerifyPageFunction",
+        "CredentialsEdgeFunction",
+        "CredentialsEdgeFunctionLogs",
+        "CredentialsEdgeFunctionErrorsAlarm",
+        "CredentialsFunctionUrl",
+        "CredentialsFunctionUrlPermission",
+        "CredentialsFunctionInvokePermission",
+        "CredentialsOriginAccessControl",
     }
     assert {name for name, r in resources.items() if r.get("Condition") == "WebClientEnabled"} == web
     bucket = resources["WebBucket"]["Properties"]
@@ -41,7 +50,7 @@ def test_the_web_client_is_an_optional_part_of_the_template() -> None:
     behaviours = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
     assert {b["ViewerProtocolPolicy"] for b in behaviours} == {"redirect-to-https"}
     assert all("ResponseHeadersPolicyId" in b for b in behaviours)
-    assert "OriginAccessControlId" in config["Origins"][0]
+    assert all("OriginAccessControlId" in origin for origin in config["Origins"])
     headers = resources["WebSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"][
         "SecurityHeadersConfig"
     ]

@@ -65,6 +65,7 @@ class World:
     a_claim: str
     b_claim: str
     b_code: str
+    a_code: str = ""
     b_external: str = ""  # B's external credit
     values: dict[str, str] = field(default_factory=dict)  # path parameter -> value
 
@@ -114,6 +115,7 @@ def world(local_stack: LocalStackProcess) -> World:
         a_claim=claims[a]["claim_id"],
         b_claim=claims[b]["claim_id"],
         b_code=claims[b]["certificates"][0]["certificate_code"],
+        a_code=claims[a]["certificates"][0]["certificate_code"],
     )
     external = {
         "title": "Matrix Conference",
@@ -125,6 +127,10 @@ def world(local_stack: LocalStackProcess) -> World:
     found.b_external = expect(api.post("/me/external-credits", user=b, json=external), 201)[
         "external_credit_id"
     ]
+    # B's status list: the one B's credential names.
+    [credential] = expect(api.get(f"/claims/{found.b_claim}/credentials", user=b), 200)["items"]
+    payload = json.loads(base64.urlsafe_b64decode(credential["credential"].split(".")[1] + "=="))
+    list_id = payload["credentialStatus"]["statusListCredential"].rsplit("/", 1)[1]
     # Concrete path parameters: B's claim and external credit (refused as 401/403 before any lookup),
     # A as the member.
     found.values = {
@@ -132,6 +138,7 @@ def world(local_stack: LocalStackProcess) -> World:
         "code": found.b_code,
         "course_id": course_id,
         "user_id": a,
+        "list_id": list_id,
         "id": found.b_external,
     }
     return found
@@ -182,6 +189,8 @@ def valid_body(route_key: str, world: World) -> Any:
         },
         "POST /admin/sweeps/expiry": None,
         "POST /admin/reports/abp": None,
+        "POST /admin/reminders/run": None,
+        "POST /admin/certificates/{code}/revoke": {"reason": "Revoked by the auth matrix"},
     }
     return bodies[route_key]
 
@@ -346,6 +355,8 @@ def _call(api: Api, cell: Cell, world: World) -> Any:
             overrides["course_id"] = f"{world.course_id}-admin"  # leave the matrix's course as it is
         if route.route_key == "PUT /admin/members/{user_id}/membership":
             overrides["user_id"] = f"{world.a}-admin"
+        if route.route_key == "POST /admin/certificates/{code}/revoke":
+            overrides["code"] = world.a_code  # B's certificate stays valid for the public cells
         if route.route_key == "POST /admin/credits":
             [item] = valid_body(route.route_key, world)["items"]
             body = {"items": [{**item, "user_id": f"{world.a}-admin"}]}
@@ -438,6 +449,13 @@ def test_an_admin_is_their_own_learner_on_learner_routes(api: Api, world: World)
 def test_public_routes_answer_without_a_token(api: Api, world: World) -> None:
     verified = expect(api.get(f"/verify/{world.b_code}"), 200)
     assert verified["valid"] is True and verified["learner_name"] == f"Dr. {world.b}"
+    # A revoked certificate still answers (valid false); B's above stays valid.
+    body = {"reason": "Revoked by the auth matrix"}
+    expect(
+        api.post(f"/admin/certificates/{world.a_code}/revoke", user=world.admin, admin=True, json=body), 200
+    )
+    revoked = expect(api.get(f"/verify/{world.a_code}"), 200)
+    assert (revoked["valid"], revoked["status"]) == (False, "revoked")
     unknown = api.get("/verify/AAAA-BBBB-CCCC-DDDD-EEEE")
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
 
@@ -459,7 +477,9 @@ def test_the_matrix_covers_every_template_route() -> None:
     assert {r.route_key for r in ADMIN} == {r.route_key for r in ROUTES if r.function == "AdminFunction"}
     # Every path parameter has a concrete value, every body route a valid body.
     params = {part[1:-1] for r in ROUTES for part in r.path.split("/") if part.startswith("{")}
-    assert params == {"claim_id", "code", "course_id", "user_id", "id"}, f"give a value for {params}"
+    assert params == {"claim_id", "code", "course_id", "user_id", "list_id", "id"}, (
+        f"give a value for {params}"
+    )
     dummy = World("a", "b", "admin", "c", ["1", "2", "3", "4"], ["5", "6", "7", "8"], "ca", "cb", "code")
     for route_key in BODY_ROUTES:
         valid_body(route_key, dummy)  # a KeyError names the route without a body
@@ -467,6 +487,7 @@ def test_the_matrix_covers_every_template_route() -> None:
     assert {r.route_key for r in CROSS_LEARNER_CLAIM_ROUTES} == {
         "GET /claims/{claim_id}",
         "GET /claims/{claim_id}/certificate",
+        "GET /claims/{claim_id}/credentials",
         "POST /claims/{claim_id}/evaluation",
     }
     assert {r.route_key for r in CROSS_LEARNER_EXTERNAL_ROUTES} == {

@@ -65,7 +65,9 @@ def test_openapi_document(api: Api) -> None:
 
 def test_every_template_route_is_served(api: Api) -> None:
     """The template is the source of truth: each route is served; only the public ones skip the authorizer."""
-    for route in tpl.routes():
+    routes = tpl.routes()
+    assert routes, "no HttpApi route found in template.yaml: nothing would be checked"
+    for route in routes:
         path = route.path.replace("{", "").replace("}", "")  # /claims/claim_id: any value will do
         response = api.request(route.method, path, json={} if route.method in ("POST", "PUT") else None)
         assert response.status_code not in (404, 405) or error_code(response) not in (

@@ -3,6 +3,7 @@ schedule expressions, the token checks, and the gateway's answer to a failing ha
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -10,6 +11,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -18,6 +20,7 @@ import pytest
 from infra import invoke as lambda_invoke
 from infra import template as tpl
 from infra.localstack import auth, schedules
+from infra.localstack import runtime as runtime_module
 from infra.localstack.gateway import Gateway
 from infra.localstack.queues import QueuePoller, failed_message_ids
 from infra.localstack.runtime import Runtime
@@ -60,7 +63,8 @@ def test_partial_batch_failures_are_retried_then_redriven_to_the_dead_letter_que
 ) -> None:
     sqs = _client("sqs", moto_server)
     render, dead = stack.queues["RenderQueue"], stack.queues["RenderDeadLetterQueue"]
-    sqs.set_queue_attributes(QueueUrl=render["url"], Attributes={"VisibilityTimeout": "1"})
+    # A failed message is visible again at once: the test waits on the queue, never on a clock.
+    sqs.set_queue_attributes(QueueUrl=render["url"], Attributes={"VisibilityTimeout": "0"})
     for body in ("good-1", "bad", "good-2"):
         sqs.send_message(QueueUrl=render["url"], MessageBody=body)
     batches: list[list[str]] = []
@@ -81,14 +85,15 @@ def test_partial_batch_failures_are_retried_then_redriven_to_the_dead_letter_que
         batch_size=5,
         invoke=handler,
         stop=threading.Event(),
+        wait_seconds=0,
     )
     max_receives = json.loads(
         sqs.get_queue_attributes(QueueUrl=render["url"], AttributeNames=["RedrivePolicy"])["Attributes"][
             "RedrivePolicy"
         ]
     )["maxReceiveCount"]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 60  # bounds a failure only
+    while True:
         poller.poll_once()
         waiting = sqs.get_queue_attributes(
             QueueUrl=render["url"],
@@ -99,6 +104,7 @@ def test_partial_batch_failures_are_retried_then_redriven_to_the_dead_letter_que
             and waiting["ApproximateNumberOfMessagesNotVisible"] == "0"
         ):
             break
+        assert time.monotonic() < deadline, f"the queue never emptied: {waiting}, delivered {batches}"
     delivered = [body for batch in batches for body in batch]
     assert delivered.count("good-1") == 1 and delivered.count("good-2") == 1
     assert delivered.count("bad") == max_receives  # the template's maxReceiveCount (5)
@@ -111,7 +117,7 @@ def test_partial_batch_failures_are_retried_then_redriven_to_the_dead_letter_que
 def test_a_failing_handler_leaves_the_whole_batch(moto_server: str, stack: Stack) -> None:
     sqs = _client("sqs", moto_server)
     queue = stack.queues["RenderQueue"]
-    sqs.set_queue_attributes(QueueUrl=queue["url"], Attributes={"VisibilityTimeout": "1"})
+    sqs.set_queue_attributes(QueueUrl=queue["url"], Attributes={"VisibilityTimeout": "0"})
     sqs.send_message(QueueUrl=queue["url"], MessageBody="x")
 
     def boom(event: dict[str, Any]) -> None:
@@ -128,9 +134,9 @@ def test_a_failing_handler_leaves_the_whole_batch(moto_server: str, stack: Stack
     )
     assert poller.poll_once() == 1
     assert poller.failed == 1
-    time.sleep(1.2)
+    # Not deleted: the same message comes back (at once, with no visibility timeout), received twice.
     again = sqs.receive_message(
-        QueueUrl=queue["url"], AttributeNames=["ApproximateReceiveCount"], WaitTimeSeconds=2
+        QueueUrl=queue["url"], AttributeNames=["ApproximateReceiveCount"], WaitTimeSeconds=20
     )
     assert [m["Attributes"]["ApproximateReceiveCount"] for m in again["Messages"]] == ["2"]
 
@@ -158,11 +164,13 @@ def test_nothing_is_received_while_the_handler_cannot_be_loaded(moto_server: str
         retry_seconds=0.2,
     )
     poller.start()
-    time.sleep(1.5)
+    deadline = time.monotonic() + 30  # bounds a failure only
+    while len(attempts) < 3:  # it tried, failed, and tried again: it keeps waiting for the code
+        assert time.monotonic() < deadline, f"the poller tried to load the handler {len(attempts)} time(s)"
+        time.sleep(0.05)
     stop.set()
-    poller.join(5)
+    poller.join(30)
     assert not poller.is_alive()
-    assert attempts, "the poller never tried to load the handler"
     waiting = sqs.receive_message(QueueUrl=queue["url"], AttributeNames=["ApproximateReceiveCount"])
     assert [m["Attributes"]["ApproximateReceiveCount"] for m in waiting["Messages"]] == ["1"]
 
@@ -198,9 +206,23 @@ def test_presigned_get_urls_work_against_moto_on_localhost(moto_server: str, sta
 
 
 def test_the_templates_schedule_expressions_parse() -> None:
-    for function in tpl.functions().values():
-        for expression in function.schedules:
-            schedules.parse(expression)
+    # Straight from template.yaml, so a reader that stopped finding schedules cannot pass for none.
+    declared = {
+        (name, str(event["Properties"]["ScheduleExpression"]))
+        for name, function in tpl.of_type("AWS::Serverless::Function").items()
+        for event in ((function.get("Properties") or {}).get("Events") or {}).values()
+        if event.get("Type") in ("Schedule", "ScheduleV2")
+    }
+    found = {(f.name, e) for f in tpl.functions().values() for e in f.schedules}
+    # DESIGN.md's schedules: the daily expiry sweep, recovery of interrupted claims, the board report.
+    assert {name for name, _ in declared} >= {
+        "ExpirySweepFunction",
+        "ClaimRecoveryFunction",
+        "BoardReportFunction",
+    }
+    assert found == declared
+    for _, expression in found:
+        schedules.parse(expression)
 
 
 def test_rate_and_cron_next_runs() -> None:
@@ -242,23 +264,29 @@ def test_unsupported_expressions_are_refused(expression: str) -> None:
 def test_a_scaled_schedule_fires_often_and_survives_failures() -> None:
     stop = threading.Event()
     runs: list[str] = []
+    # A clock that moves 10 s on every look: each run is due at once, so nothing waits on real time.
+    looks = itertools.count()
+    start = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
+
+    def clock() -> datetime:
+        return start + timedelta(seconds=10 * next(looks))
 
     def fire(expression: str) -> None:
         runs.append(expression)
+        if len(runs) == 3:
+            stop.set()
         if len(runs) == 1:
             raise RuntimeError("the first run fails; the schedule keeps going")
 
     runner = schedules.ScheduleRunner(
-        name="test", expression="rate(1 minute)", invoke=fire, stop=stop, scale=120
+        name="test", expression="rate(1 minute)", invoke=fire, stop=stop, scale=120, clock=clock
     )
-    assert runner.interval(datetime.now(UTC)) == 1.0  # clamped to the minimum interval
+    assert runner.interval(start) == 1.0  # rate(1 minute) / 120, clamped to the minimum interval
     runner.start()
-    time.sleep(2.6)
-    stop.set()
-    runner.join(5)
+    runner.join(30)  # bounds a failure only
     assert not runner.is_alive()
-    assert len(runs) >= 2
-    assert runner.runs == len(runs) - 1
+    assert runs == ["rate(1 minute)"] * 3
+    assert runner.runs == 2  # the failed run is not counted, and did not stop the schedule
 
 
 # ---------------------------------------------------------------------- tokens and the gateway
@@ -319,27 +347,43 @@ def test_a_failing_handler_is_a_500_envelope_and_the_gateway_survives(
 def test_server_timing_tells_the_wait_for_a_turn_apart_from_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
     route = tpl.Route("GET", "/slow", "Slow", True)
     function = tpl.Function("Slow", "tests/e2e/nowhere-slow", "app.handler", {}, 3, routes=(route,))
+    # The runtime's clock is ours: each run takes exactly 200 ms of it, and the second request takes
+    # its place in the queue while the first runs. No real time is measured.
+    now = [100.0]
+    second_queued, first_inside = threading.Event(), threading.Event()
+
+    def monotonic() -> float:
+        if threading.current_thread().name == "second":
+            second_queued.set()
+        return now[0]
 
     def slow(event: dict[str, Any], context: Any) -> Any:
-        time.sleep(0.2)
+        if threading.current_thread().name == "first":
+            first_inside.set()
+            assert second_queued.wait(30)
+        now[0] += 0.2
         return {"statusCode": 200, "body": "{}"}
 
+    monkeypatch.setattr(runtime_module, "time", SimpleNamespace(monotonic=monotonic))
     monkeypatch.setitem(lambda_invoke._handlers, (function.code_uri, function.handler), slow)
     gateway = Gateway(Runtime(), {"Slow": function})
-    answers: list[Any] = []
-    threads = [
-        threading.Thread(target=lambda: answers.append(gateway.handle("GET", "/slow", {}))) for _ in range(2)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers: dict[str, Any] = {}
 
-    timings = []
-    for response in answers:
+    def request() -> None:
+        answers[threading.current_thread().name] = gateway.handle("GET", "/slow", {})
+
+    first = threading.Thread(target=request, name="first")
+    first.start()
+    assert first_inside.wait(30)
+    second = threading.Thread(target=request, name="second")
+    second.start()
+    for thread in (first, second):
+        thread.join(30)
+
+    timings = {}
+    for name, response in answers.items():
         assert response.status == 200
         parts = dict(p.strip().split(";dur=") for p in response.header("Server-Timing").split(","))
-        timings.append((float(parts["queue"]), float(parts["lambda"])))
-    # Both ran about 200 ms; the API runs one call at a time, so one of them waited for the other.
-    assert all(190 <= ran < 1000 for _, ran in timings)
-    assert max(waited for waited, _ in timings) >= 150
+        timings[name] = (float(parts["queue"]), float(parts["lambda"]))
+    # The API runs one call at a time: the second waited exactly as long as the first ran.
+    assert timings == {"first": (0.0, 200.0), "second": (200.0, 200.0)}

@@ -10,6 +10,8 @@ and hypothesis (tests/fuzz/test_raw_requests.py); how many per operation is `CME
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import time
 import uuid
@@ -57,6 +59,7 @@ class FuzzWorld:
     claim_ids: list[str] = field(default_factory=list)  # grows as fuzzed POST /claims commit
     other_claim_ids: list[str] = field(default_factory=list)
     certificate_codes: list[str] = field(default_factory=list)
+    status_list_ids: list[str] = field(default_factory=list)  # the lists the learner's credentials name
     course_ids: list[str] = field(default_factory=list)
     external_credit_ids: list[str] = field(default_factory=list)
     other_external_credit_ids: list[str] = field(default_factory=list)
@@ -151,6 +154,12 @@ def fuzz_world(local_stack: LocalStackProcess) -> FuzzWorld:
         ready = _wait_until_ready(api, learner, claim["claim_id"])
         world.claim_ids.append(claim["claim_id"])
         world.certificate_codes.extend(c["certificate_code"] for c in ready["certificates"])
+        credentials = expect(api.get(f"/claims/{claim['claim_id']}/credentials", user=learner), 200)["items"]
+        for item in credentials:
+            payload = json.loads(base64.urlsafe_b64decode(item["credential"].split(".")[1] + "=="))
+            list_id = payload["credentialStatus"]["statusListCredential"].rsplit("/", 1)[1]
+            if list_id not in world.status_list_ids:
+                world.status_list_ids.append(list_id)
     world.other_claim_ids.append(made[2]["claim_id"])
     sets = expect(api.get("/requirement-sets", user=learner), 200)["items"]
     chosen = {"items": [{"code": s["code"], "cycle_start": "2025-01-01"} for s in sets]}

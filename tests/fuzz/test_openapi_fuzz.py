@@ -89,6 +89,7 @@ def _register_hooks(schema: Any, world: FuzzWorld) -> None:
         pools: dict[str, list[str]] = {
             "claim_id": world.claim_ids + world.other_claim_ids,
             "code": world.certificate_codes,
+            "list_id": world.status_list_ids,
             "id": world.external_credit_ids + world.other_external_credit_ids,
         }
         for name, pool in pools.items():

@@ -25,6 +25,7 @@ def test_me_defaults_then_update_and_clear(aws: Any) -> None:
         "board_ids": {},
         "birth_month_day": None,
         "time_zone": "UTC",
+        "reminders": True,
     }
     put = call(
         "PUT",

@@ -30,7 +30,7 @@ import pytest
 from botocore.client import BaseClient
 
 from cme_ledger import clock
-from cme_ledger.store import learner
+from cme_ledger.config import reset_settings
 from tests.support import admin, call, make_premium
 
 LEARNER = "learner-renewal"
@@ -231,18 +231,22 @@ def test_unclaimed_credit_never_counts_and_claiming_it_does(world: dict[str, Any
 
 
 def test_a_revoked_certificate_counts_nothing(world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The revocation hook stubbed as issue 16 will fill it: claim 1's certificate revoked. b then
-    counts only as AMA PRA 1 (still 4 toward the total), nothing toward ACEP Category I."""
+    """Staff revoke claim 1's certificate (issue 16's route; it records the revocation on the claim).
+    b then counts only as AMA PRA 1 (still 4 toward the total), nothing toward ACEP Category I; a's
+    line counts nothing in 2021-2023."""
+    monkeypatch.setenv("STATUS_LIST_WAIT_SECONDS", "0")  # no certificate worker signs lists here
+    reset_settings()
     code = world["claim1"]["certificates"][0]["certificate_code"]
-
-    def revoked(raw: dict[str, Any]) -> frozenset[str]:
-        is_claim_1 = raw.get("sk", {}).get("S") == f"CLAIM#{world['claim1']['claim_id']}"
-        return frozenset({code}) if is_claim_1 else frozenset()
-
-    monkeypatch.setattr(learner, "revoked_certificate_codes", revoked)
+    revoked = admin("POST", f"/admin/certificates/{code}/revoke", body={"reason": "Attendance not confirmed"})
+    assert revoked.status == 200, revoked
     acep = figures(progress()["ACEP_MEMBER"])
     assert acep == {"total": (150, 31.25, 118.75, False), "acep_category_1": (60, 5, 55, False)}
-    assert figures(progress({"on": "2023-06-01"})["ACEP_MEMBER"])["total"][1] == 0  # a's line too
+    assert figures(progress({"on": "2023-06-01"})["ACEP_MEMBER"])["total"][1] == 0
+    explained = call("GET", "/me/requirements/explanation", user=LEARNER, query={"code": "ACEP_MEMBER"}).body
+    [category_1] = [r for r in explained["items"][0]["rules"] if r["rule"] == "acep_category_1"]
+    assert {
+        ln["reason"] for ln in category_1["lines"] if ln["credit_type"] == "ACEP" and ln["source"] == "claim"
+    } == {"revoked"}
 
 
 def test_deleted_external_credit_stops_counting(world: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ judged on arrival, and the API's rounding of progress (issue 17)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ from cme_ledger.domain.model import (
     CourseSnapshot,
     Credit,
     ExternalCredit,
+    Revocation,
     StoredClaim,
 )
 from cme_ledger.domain.renewal import chosen_sets, claimable_credit, claimed_lines, external_lines, today_in
@@ -92,7 +94,11 @@ def test_only_committed_claims_count(status: str, counted: int) -> None:
 
 def test_lines_of_a_revoked_certificate_are_marked_revoked_by_course() -> None:
     ob = ClaimLine("c2", "ob", "T", "2026-01-02T00:00:00Z", Decimal(1))
-    lines = claimed_lines([claim(lines=(LATE_EVENING_UTC, ob))], revoked_codes={"CODE-OB"})
+    revoked = claim(lines=(LATE_EVENING_UTC, ob))
+    record = replace(
+        revoked.record, revocations={"CODE-OB": Revocation("CODE-OB", "Attendance not confirmed", "t")}
+    )
+    lines = claimed_lines([replace(revoked, record=record)])
     assert [(ln.credit_id, ln.revoked) for ln in lines] == [("c1", False), ("c2", True)]
 
 

@@ -74,6 +74,7 @@ def test_functions_log_json_through_powertools_with_traces_on() -> None:
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "CmeLedger"
     assert "POWERTOOLS_LOG_LEVEL" in variables
     # Each function writes to its own log group, created by the stack with a retention.
+    assert FUNCTIONS, "no function found in template.yaml: nothing would be checked"
     for function in FUNCTIONS:
         logging_config = tpl.resources()[function]["Properties"].get("LoggingConfig") or {}
         group = logging_config.get("LogGroup")

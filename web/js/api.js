@@ -158,6 +158,10 @@ export class Api {
     return this.get(`/claims/${encodeURIComponent(claimId)}`);
   }
 
+  credentials(claimId) {
+    return this.get(`/claims/${encodeURIComponent(claimId)}/credentials`);
+  }
+
   certificate(claimId) {
     return this.get(`/claims/${encodeURIComponent(claimId)}/certificate`);
   }

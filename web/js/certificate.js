@@ -69,3 +69,26 @@ export async function openCertificate(api, claimId) {
     throw error;
   }
 }
+
+/** Saves `text` as a file named `name` (a blob URL and a download link, clicked once). */
+function save(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/**
+ * Downloads the claim's Open Badges 3.0 credentials (GET /claims/{id}/credentials), one .jwt file
+ * per certificate, named after its code. Returns the items. Throws the ApiError of a refusal.
+ */
+export async function downloadCredentials(api, claimId) {
+  const { items } = await api.credentials(claimId);
+  for (const item of items) save(`${item.certificate_code}.jwt`, item.credential, "application/vc+jwt");
+  return items;
+}

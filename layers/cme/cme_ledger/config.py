@@ -23,6 +23,11 @@ class Settings:
     expiry_shards: int
     claim_stale_seconds: int
     render_stale_seconds: int
+    reminder_sender: str  # the SES identity reminders are sent from
+    web_base_url: str  # where learners claim: the web client (links in reminders)
+    credentials_key_id: str  # the KMS key that signs credentials and status lists (the worker's)
+    issuer_name: str  # the issuer's name in credentials and GET /issuer
+    status_list_wait_seconds: int  # how long a revocation waits for the worker to sign the list
     upload_bucket_name: str = ""  # learners' uploads (external credit certificates)
 
 
@@ -60,6 +65,11 @@ def get_settings() -> Settings:
         expiry_shards=_int("EXPIRY_SHARDS", 4, 1, 64),
         claim_stale_seconds=_int("CLAIM_STALE_SECONDS", 120, 1, 86400),
         render_stale_seconds=_int("RENDER_STALE_SECONDS", 300, 1, 86400),
+        reminder_sender=os.environ.get("REMINDER_SENDER", ""),
+        web_base_url=(os.environ.get("WEB_BASE_URL") or os.environ.get("PUBLIC_BASE_URL", "")).rstrip("/"),
+        credentials_key_id=os.environ.get("CREDENTIALS_KEY_ID", "").strip(),
+        issuer_name=os.environ.get("CREDENTIALS_ISSUER_NAME", "").strip() or "CME Ledger",
+        status_list_wait_seconds=_int("STATUS_LIST_WAIT_SECONDS", 10, 0, 25),
         upload_bucket_name=os.environ.get("UPLOAD_BUCKET_NAME", ""),
     )
 

@@ -29,7 +29,15 @@ def claim_recovery() -> dict[str, int]:
     from cme_ledger.services.claims import recover
 
     result = recover()
-    _count(result, {"finished": "ClaimsFinished", "undone": "ClaimsUndone", "requeued": "RendersRequeued"})
+    _count(
+        result,
+        {
+            "finished": "ClaimsFinished",
+            "undone": "ClaimsUndone",
+            "requeued": "RendersRequeued",
+            "status_lists": "StatusListsRequeued",
+        },
+    )
     logger.info("claim recovery", extra=result)
     return result
 
@@ -40,4 +48,22 @@ def abp_report() -> dict[str, Any]:
     result = write_abp_report()
     _count(result, {"lines": "AbpLinesReported"})
     logger.info("ABP board report", extra=result)
+    return result
+
+
+def reminders() -> dict[str, Any]:
+    from cme_ledger.services.reminders import send_reminders
+
+    stats = send_reminders()
+    result = stats.as_reply()
+    _count(result, {"emails": "ReminderEmails", "credits_read": "ReminderCreditsRead"})
+    logger.info(
+        "reminders",
+        extra={
+            **result,
+            "no_email": stats.no_email,
+            "turned_off": stats.turned_off,
+            "reminded": stats.reminded,
+        },
+    )
     return result

@@ -30,7 +30,7 @@ def reset() -> None:
     from cme_ledger import clock
     from cme_ledger.api import cursor
     from cme_ledger.config import reset_settings
-    from cme_ledger.store import board_reports, db, objects, queue, signing
+    from cme_ledger.store import board_reports, db, objects, queue, reminders, signing
 
     reset_settings()
     db.unbind()
@@ -38,6 +38,7 @@ def reset() -> None:
     queue.reset_clients()
     board_reports.reset_clients()
     signing.reset_clients()
+    reminders.reset_clients()
     cursor.reset_secret()
     clock.set_clock(None)
     set_fault(None)

@@ -1,7 +1,8 @@
-// Claimed: every claim, sorted by date claimed, year earned or credits; Open gets the PDF.
+// Claimed: every claim, sorted by date claimed, year earned or credits; Open gets the PDF, Credential the
+// Open Badges 3.0 credentials (.jwt).
 
 import * as amounts from "../amounts.js";
-import { openCertificate, watchClaim } from "../certificate.js";
+import { downloadCredentials, openCertificate, watchClaim } from "../certificate.js";
 import { clear, formatDate, h, uid, year } from "../dom.js";
 
 const SORTS = {
@@ -132,7 +133,20 @@ export async function render(app, _params, query) {
               if (error.code !== "unauthorized") problem.replaceChildren(app.errorBox(error, {}, { onRetry: () => open.click() }));
             }
           });
-          statusCell.append(open, problem);
+          const credential = h(
+            "button",
+            { type: "button", class: "button button--small button--secondary", "aria-label": `Download the credential of the certificate claimed ${formatDate(claim.claimed_at)}` },
+            "Credential",
+          );
+          credential.addEventListener("click", async () => {
+            problem.replaceChildren();
+            try {
+              await downloadCredentials(api, claim.claim_id);
+            } catch (error) {
+              if (error.code !== "unauthorized") problem.replaceChildren(app.errorBox(error, {}, { onRetry: () => credential.click() }));
+            }
+          });
+          statusCell.append(h("span", { class: "claim__downloads" }, open, credential), problem);
         } else if (current.status === "failed") {
           statusCell.append(h("span", { class: "status status--failed" }, "Could not be prepared; our team has been alerted"));
         } else {

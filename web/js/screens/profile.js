@@ -1,4 +1,5 @@
-// Profile: the name as it prints, degree, first and last name, ABP ID, birth month and day, time zone.
+// Profile: the name as it prints, degree, first and last name, ABP ID, birth month and day, time zone,
+// and whether to be reminded before unclaimed credit expires.
 
 import { formatDate, h, uid } from "../dom.js";
 import { reasonText } from "../messages.js";
@@ -120,6 +121,15 @@ export async function render(app, _params, query) {
     zoneError,
   );
 
+  const remindersId = uid("reminders");
+  const remindersBox = h("input", { type: "checkbox", id: remindersId, name: "reminders", checked: me.reminders !== false });
+  const remindersField = h(
+    "div",
+    { class: "field field--check" },
+    remindersBox,
+    h("label", { for: remindersId }, "Send me a reminder by email before credit I have not claimed expires"),
+  );
+
   const status = h("div");
   const save = h("button", { type: "submit", class: "button" }, "Save profile");
   const form = h(
@@ -128,6 +138,7 @@ export async function render(app, _params, query) {
     Object.values(fields).map((f) => f.build()),
     birth,
     zoneField,
+    remindersField,
     status,
     h("div", { class: "actions" }, fromPreview ? h("a", { href: "#/preview", class: "button button--secondary" }, "Back to preview") : null, save),
   );
@@ -185,6 +196,7 @@ export async function render(app, _params, query) {
       board_ids: { ABP: abp || null },
       birth_month_day: monthSelect.value ? `${monthSelect.value}-${daySelect.value}` : null,
       time_zone: zoneSelect.value || null,
+      reminders: remindersBox.checked,
     };
     save.disabled = true;
     try {

@@ -15,9 +15,10 @@ def document() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
     from cme_ledger.api.resolver import create_app
-    from cme_ledger.api.routes import admin, certificates, claims, credits, renewal
+    from cme_ledger.api.routes import admin, certificates, claims, credentials, credits, renewal
 
     app = create_app(credits.router, claims.router, certificates.router, admin.router, renewal.router)
+    app.include_router(credentials.router)
     schema = app.get_openapi_json_schema(
         title=TITLE,
         version=VERSION,

@@ -21,7 +21,17 @@ from cme_ledger.observability import logger
 JSON = "application/json"
 
 # Routes the template declares without the JWT authorizer.
-PUBLIC_ROUTES = frozenset({"GET /health", "GET /openapi.json", "GET /verify/{code}"})
+PUBLIC_ROUTES = frozenset(
+    {
+        "GET /health",
+        "GET /openapi.json",
+        "GET /verify/{code}",
+        "GET /verify/{code}/credential",
+        "GET /issuer",
+        "GET /.well-known/jwks.json",
+        "GET /credentials/status/{list_id}",
+    }
+)
 ADMIN_GROUP = "admin"
 
 
@@ -30,6 +40,7 @@ class Identity:
     user_id: str
     name: str
     groups: frozenset[str]
+    email: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -92,8 +103,12 @@ def identity_of(event: dict[str, Any]) -> Identity | None:
     name = claims.get("name")
     token = _token_claims(event) if "cognito:groups" in claims else {}
     token_groups = token.get("cognito:groups") if token.get("sub") == sub else None
+    email = claims.get("email")
     return Identity(
-        sub, name if isinstance(name, str) else "", _groups(claims.get("cognito:groups"), token_groups)
+        sub,
+        name if isinstance(name, str) else "",
+        _groups(claims.get("cognito:groups"), token_groups),
+        email if isinstance(email, str) else "",
     )
 
 
@@ -233,12 +248,21 @@ def _is_json_type(value: str) -> bool:
 
 
 def resolve(
-    app: APIGatewayHttpResolver, event: dict[str, Any], context: Any, *, admin_only: bool = False
+    app: APIGatewayHttpResolver,
+    event: dict[str, Any],
+    context: Any,
+    *,
+    admin_only: bool = False,
+    public_only: bool = False,
 ) -> dict[str, Any]:
-    """The answer to one API request, and one log line about it (correlated by the request id)."""
+    """The answer to one API request, and one log line about it (correlated by the request id).
+
+    `public_only`: every route of this app is public (the credentials function, which CloudFront
+    also reaches through its function URL, whose events name no route key).
+    """
     began = time.perf_counter()
     identity = identity_of(event)
-    answer = _answer(app, event, context, identity, admin_only=admin_only)
+    answer = _answer(app, event, context, identity, admin_only=admin_only, public_only=public_only)
     status = int(answer.get("statusCode") or 0)
     about: dict[str, Any] = {
         "route": event.get("routeKey"),
@@ -268,10 +292,11 @@ def _answer(
     identity: Identity | None,
     *,
     admin_only: bool = False,
+    public_only: bool = False,
 ) -> dict[str, Any]:
     """Authenticate and authorize before validation, as API.md orders refusals: 401, 403, then 400/422."""
     route_key = str(event.get("routeKey") or "")
-    if route_key not in PUBLIC_ROUTES:
+    if route_key not in PUBLIC_ROUTES and not public_only:
         if identity is None:
             return _raw_error(401, Unauthorized.code, Unauthorized.message)
         if admin_only and not identity.is_admin:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 JSON = "application/json"
+VC_JWT = "application/vc+jwt"
 
 STRING: dict[str, Any] = {"type": "string"}
 NUMBER: dict[str, Any] = {"type": "number"}  # credit amounts: JSON numbers, at most 2 decimals
@@ -53,6 +54,7 @@ PROFILE = strict(
         "board_ids": strict({}, {"ABP": STRING, "ABIM": STRING}),
         "birth_month_day": _nullable({"type": "string", "pattern": r"^[0-9]{2}-[0-9]{2}$"}),
         "time_zone": STRING,
+        "reminders": {"type": "boolean"},
     }
 )
 
@@ -123,6 +125,7 @@ PREVIEW = strict(
 )
 
 CLAIM_STATUS: dict[str, Any] = {"type": "string", "enum": ["processing", "ready", "failed"]}
+CERTIFICATE_STATUS: dict[str, Any] = {"type": "string", "enum": ["active", "revoked"]}
 
 CLAIM = strict(
     {
@@ -138,7 +141,14 @@ CLAIM = strict(
         "status": CLAIM_STATUS,
         "certificates": {
             "type": "array",
-            "items": strict({**_CERTIFICATE_FIELDS, "certificate_code": STRING}),
+            "items": strict(
+                {
+                    **_CERTIFICATE_FIELDS,
+                    "certificate_code": STRING,
+                    "status": CERTIFICATE_STATUS,
+                    "revoked_reason": _nullable(STRING),
+                }
+            ),
         },
         "sha256": _nullable({"type": "string", "pattern": "^[0-9a-f]{64}$"}),
         "evaluation_submitted": {"type": "boolean"},
@@ -172,14 +182,66 @@ EVALUATION_RECEIPT = strict({"claim_id": STRING, "submitted_at": TIME})
 
 VERIFICATION = strict(
     {
-        "valid": {"type": "boolean", "enum": [True]},
+        "valid": {"type": "boolean"},
+        "status": CERTIFICATE_STATUS,
+        "revoked_reason": _nullable(STRING),
         "learner_name": STRING,
         "course_title": STRING,
         "credit_type": STRING,
         "credit_type_label": STRING,
         "credits": NUMBER,
         "claimed_at": TIME,
+        "earned_from": TIME,
+        "earned_to": TIME,
         "provider": STRING,
+    }
+)
+
+COMPACT_JWS: dict[str, Any] = {
+    "type": "string",
+    "pattern": "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$",
+}
+
+CREDENTIALS = items(
+    strict(
+        {
+            "certificate_code": STRING,
+            "course_id": STRING,
+            "format": {"type": "string", "enum": ["vc+jwt"]},
+            "credential": COMPACT_JWS,
+        }
+    )
+)
+
+ISSUER = strict(
+    {
+        "id": {"type": "string", "format": "uri"},
+        "type": {"type": "array", "items": STRING, "contains": {"const": "Profile"}},
+        "name": STRING,
+        "url": {"type": "string", "format": "uri"},
+    }
+)
+
+_PUBLIC_JWK = strict(
+    {
+        "kid": STRING,
+        "kty": {"type": "string", "enum": ["EC"]},
+        "crv": {"type": "string", "enum": ["P-256"]},
+        "x": STRING,
+        "y": STRING,
+        "alg": {"type": "string", "enum": ["ES256"]},
+        "use": {"type": "string", "enum": ["sig"]},
+    }
+)
+
+JWKS = strict({"keys": {"type": "array", "items": _PUBLIC_JWK}})
+
+REVOCATION = strict(
+    {
+        "certificate_code": STRING,
+        "status": {"type": "string", "enum": ["revoked"]},
+        "revoked_at": TIME,
+        "reason": STRING,
     }
 )
 
@@ -188,6 +250,8 @@ RECORDED_CREDITS = items(strict({"credit_id": STRING, "source_id": STRING, "crea
 SWEEP = strict({"expired": COUNT, "credits_read": COUNT})
 
 BOARD_REPORT = strict({"lines": COUNT, "report_key": _nullable(STRING)})
+
+REMINDERS = strict({"emails": COUNT, "credits_read": COUNT})
 
 HEALTH = strict({"status": {"type": "string", "enum": ["ok"]}})
 
@@ -326,6 +390,11 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
 def answer(status: int, schema: dict[str, Any], description: str) -> dict[int, Any]:
     """An OpenAPI `responses` entry: a JSON answer with this schema."""
     return {status: {"description": description, "content": {JSON: {"schema": schema}}}}
+
+
+def signed(status: int, description: str) -> dict[int, Any]:
+    """An OpenAPI `responses` entry: a compact JWS served as application/vc+jwt."""
+    return {status: {"description": description, "content": {VC_JWT: {"schema": COMPACT_JWS}}}}
 
 
 def no_content(description: str) -> dict[int, Any]:

@@ -210,6 +210,7 @@ class ProfileUpdate(Strict):
     board_ids: BoardIds | None = None
     birth_month_day: MonthDay | None = None
     time_zone: TimeZone | None = None  # null: UTC
+    reminders: StrictBool | None = None  # null: on
 
     def changes(self) -> dict[str, Any]:
         """Only the fields the caller sent (None clears); board_ids keeps only the boards sent."""
@@ -322,6 +323,20 @@ class EvaluationRequest(Strict):
     free_of_bias: StrictBool
     practice_change: Annotated[FreeText, Field(max_length=2000)] | None = None
     comments: Annotated[FreeText, Field(max_length=2000)] | None = None
+
+
+# ----------------------------------------------------------------------------- credentials
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+class RevokeRequest(Strict):
+    # Shown to anyone who verifies the certificate: one line of visible text.
+    reason: Annotated[Text, Field(min_length=1, max_length=500), AfterValidator(_not_blank)]
 
 
 # ----------------------------------------------------------------------------- renewal

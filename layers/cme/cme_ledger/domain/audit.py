@@ -4,8 +4,11 @@
 2. no line of a cancelled claim is applied;
 3. a committed claim older than the grace has its PDF, whose SHA-256 is the one on the claim;
 4. no line applied at or after its credit's expiry;
-7. no ABP MOC Part 2 line waits for the board longer than BOARD_LINE_DAYS; no learner upload waits
-   unchecked (a lost S3 event), and none refused or left by a deleted credit is still stored;
+6. every certificate of a ready claim has its credential, stored as issued (its SHA-256), at a
+   status list position no other credential has;
+7. no ABP MOC Part 2 line waits for the board longer than BOARD_LINE_DAYS, no reminder is left
+   recorded but unconfirmed (the process died while sending it), no learner upload waits unchecked
+   (a lost S3 event), and none refused or left by a deleted credit is still stored;
 and, of the renewal data (issue 17): every shown certificate file of an external credit is stored
 and within the upload limit, and every requirement set a learner follows is in the rule data.
 """
@@ -19,7 +22,15 @@ from decimal import Decimal
 
 from cme_ledger.domain.amounts import ZERO
 from cme_ledger.domain.external_credits import MAX_UPLOAD_BYTES
-from cme_ledger.domain.model import BoardEntry, ClaimPage, ClaimRecord, Credit, ExternalCredit, StoredUpload
+from cme_ledger.domain.model import (
+    BoardEntry,
+    ClaimPage,
+    ClaimRecord,
+    CredentialInfo,
+    Credit,
+    ExternalCredit,
+    StoredUpload,
+)
 
 SETTLED = ("committed", "ready", "failed")
 IN_FLIGHT = ("pending", "cancelling")
@@ -34,6 +45,7 @@ class Ledger:
     claims: dict[tuple[str, str], ClaimRecord] = field(default_factory=dict)
     pages: list[ClaimPage] = field(default_factory=list)
     board_entries: list[BoardEntry] = field(default_factory=list)
+    credentials: dict[str, CredentialInfo] = field(default_factory=dict)  # certificate code -> record
     external_credits: list[ExternalCredit] = field(default_factory=list)
     followed: dict[str, list[str]] = field(default_factory=dict)  # user id -> codes of chosen sets
 
@@ -130,6 +142,39 @@ def board_problems(
         for entry in entries
         if entry.queued and entry.queued_at < cutoff and (entry.user_id, entry.claim_id) in claims
     ]
+
+
+def reminder_problems(stuck: Iterable[tuple[str, str]]) -> list[str]:
+    """Invariant 7 for reminders: (user id, run) of messages recorded as being sent and never
+    confirmed: the process died while sending, so the learner may not have been told."""
+    return [
+        f"reminder to {user} (run {run}) was being sent and never confirmed: check it went out"
+        for user, run in stuck
+    ]
+
+
+def credential_problems(ledger: Ledger, digests: Mapping[str, str | None]) -> list[str]:
+    """Invariant 6 for credentials. `digests` has the SHA-256 of each issued credential's stored
+    JWS, by certificate code (None: missing)."""
+    problems = []
+    ready = {(c.user_id, c.claim_id) for c in ledger.claims.values() if c.status == "ready"}
+    for page in ledger.pages:
+        if page.state != "applied" or (page.user_id, page.claim_id) not in ready:
+            continue
+        for course in page.courses:
+            info = ledger.credentials.get(course.code)
+            if info is None or not info.issued:
+                problems.append(f"claim {page.claim_id}: certificate {course.code} has no credential")
+            elif digests.get(course.code) is None:
+                problems.append(f"certificate {course.code}: credential JWS missing")
+            elif digests[course.code] != info.sha256:
+                problems.append(f"certificate {course.code}: credential SHA-256 does not match its record")
+    taken: dict[tuple[str, int], str] = {}
+    for code, info in sorted(ledger.credentials.items()):
+        other = taken.setdefault((info.list_id, info.position), code)
+        if other != code:
+            problems.append(f"certificates {other} and {code}: the same status list position")
+    return problems
 
 
 def upload_problems(

@@ -114,6 +114,16 @@ def render_target(body: str) -> tuple[str, str] | None:
     return user_id, claim_id
 
 
+def status_list_target(body: str) -> str | None:
+    """The list id of a "sign this status list" message of the render queue, or None."""
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    list_id = message.get("status_list") if isinstance(message, dict) else None
+    return list_id if isinstance(list_id, str) and 0 < len(list_id) <= 64 else None
+
+
 def code_to_look_up(code: str) -> str | None:
     """The code as issued (case and separators ignored), or None when it cannot be one of ours."""
     normalized = normalize_code(code[: MAX_CODE_CHARS * 2])
@@ -121,14 +131,24 @@ def code_to_look_up(code: str) -> str | None:
 
 
 def verification_view(entry: CertificateEntry, claim: ClaimRecord) -> dict[str, Any]:
-    """Public verification: what API.md lists for a genuine code, nothing else."""
+    """Public verification: what API.md lists for a code of ours, nothing else.
+
+    `valid` is false once the certificate is revoked (`status` and `revoked_reason` say so). The
+    activity dates are the certificate's own; code items written before they were kept there
+    fall back to the claim's (the same for a claim of one course).
+    """
+    revocation = entry.revocation
     return {
-        "valid": True,
+        "valid": revocation is None,
+        "status": "active" if revocation is None else "revoked",
+        "revoked_reason": None if revocation is None else revocation.reason,
         "learner_name": claim.display_name,
         "course_title": entry.course_title,
         "credit_type": claim.credit_type,
         "credit_type_label": credit_type_of(claim.credit_type).label,
         "credits": to_json_number(entry.total),
         "claimed_at": claim.claimed_at,
+        "earned_from": entry.earned_from or claim.earned_from,
+        "earned_to": entry.earned_to or claim.earned_to,
         "provider": entry.provider,
     }

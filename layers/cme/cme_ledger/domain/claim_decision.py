@@ -310,8 +310,11 @@ def stored_refusal(record: ClaimRecord) -> DomainError:
 def certificate_entries(stored: StoredClaim) -> list[CertificateEntry]:
     """One code item per certificate (course), with what verification shows of it."""
     totals: dict[str, Decimal] = {}
+    dates: dict[str, tuple[str, str]] = {}
     for line in stored.lines:
         totals[line.course_id] = totals.get(line.course_id, ZERO) + line.amount
+        first, last = dates.get(line.course_id, (line.earned_at, line.earned_at))
+        dates[line.course_id] = (min(first, line.earned_at), max(last, line.earned_at))
     record = stored.record
     return [
         CertificateEntry(
@@ -322,6 +325,7 @@ def certificate_entries(stored: StoredClaim) -> list[CertificateEntry]:
             c.title,
             c.provider,
             totals.get(c.course_id, ZERO),
+            *dates.get(c.course_id, (record.earned_from, record.earned_to)),
         )
         for c in stored.courses.values()
     ]

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from cme_ledger.domain.amounts import ZERO, to_json_number
 from cme_ledger.domain.claim_decision import Prepared
-from cme_ledger.domain.model import ClaimRecord, StoredClaim
+from cme_ledger.domain.model import ClaimRecord, Revocation, StoredClaim
 from cme_ledger.domain.profiles import ABP
 
 API_STATUS = {"committed": "processing", "ready": "ready", "failed": "failed"}
@@ -92,11 +92,22 @@ def claim_view(stored: StoredClaim, *, first_answer: bool = False) -> dict[str, 
         "earned_from": claim.earned_from,
         "earned_to": claim.earned_to,
         "status": "processing" if first_answer else API_STATUS.get(claim.status, "processing"),
-        "certificates": certificates(stored.lines, courses, True),
+        "certificates": _with_status(
+            certificates(stored.lines, courses, True), {} if first_answer else claim.revocations
+        ),
         "sha256": None if first_answer else claim.sha256,
         "evaluation_submitted": False if first_answer else claim.evaluation_submitted_at is not None,
         "board_report": board,
     }
+
+
+def _with_status(items: list[dict[str, Any]], revocations: Mapping[str, Revocation]) -> list[dict[str, Any]]:
+    """Each certificate's status: `active`, or `revoked` with the reason staff gave (docs/credentials.md)."""
+    for item in items:
+        revocation = revocations.get(item.get("certificate_code") or "")
+        item["status"] = "revoked" if revocation else "active"
+        item["revoked_reason"] = revocation.reason if revocation else None
+    return items
 
 
 def list_item_view(claim: ClaimRecord, titles: list[str] | None = None) -> dict[str, Any]:

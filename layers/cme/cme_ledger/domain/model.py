@@ -24,6 +24,8 @@ class Profile:
     birth_month_day: str | None = None  # MM-DD
     premium_until: str | None = None
     time_zone: str | None = None  # IANA name; None: UTC
+    reminders: bool = True  # emails before unclaimed credit expires
+    email: str | None = None  # the token's email claim, kept for reminders (never set by the learner)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,15 @@ class ClaimPage:
 
 
 @dataclass(frozen=True)
+class Revocation:
+    """A certificate revoked by staff: once, with a reason; its PDF and credential stay as issued."""
+
+    code: str
+    reason: str
+    revoked_at: str
+
+
+@dataclass(frozen=True)
 class ClaimRecord:
     """A claim's own record: status, the names copied onto it, totals, and its plan."""
 
@@ -129,6 +140,7 @@ class ClaimRecord:
     evaluation_submitted_at: str | None = None
     board_report: str | None = None  # queued | reported (ABP_MOC_2 only)
     render_queued: bool = False  # in the render work queue (committed, no certificate yet)
+    revocations: Mapping[str, Revocation] = field(default_factory=dict)  # certificate code -> why, when
 
 
 @dataclass(frozen=True)
@@ -159,6 +171,47 @@ class CertificateEntry:
     course_title: str
     provider: str
     total: Decimal
+    earned_from: str | None = None  # this certificate's first and last earned_at (None: older items)
+    earned_to: str | None = None
+    revocation: Revocation | None = None
+
+
+@dataclass(frozen=True)
+class CredentialInfo:
+    """A certificate's credential as stored: its status list position, and once issued, its JWS's
+    place, SHA-256 and signing key."""
+
+    code: str
+    user_id: str
+    claim_id: str
+    course_id: str
+    list_id: str
+    position: int
+    object_key: str | None = None
+    sha256: str | None = None
+    kid: str | None = None
+    issued_at: str | None = None
+
+    @property
+    def issued(self) -> bool:
+        return self.sha256 is not None and self.object_key is not None
+
+
+@dataclass(frozen=True)
+class StatusListState:
+    """A status list: how many positions are taken, which are revoked, and its last signed JWT."""
+
+    list_id: str
+    assigned: int
+    revoked: frozenset[int]
+    version: int
+    signed_version: int | None = None
+    signed_jwt: str | None = None
+    signed_at: str | None = None
+
+    @property
+    def needs_signing(self) -> bool:
+        return self.signed_version is None or self.signed_version < self.version
 
 
 @dataclass(frozen=True)

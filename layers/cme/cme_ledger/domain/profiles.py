@@ -8,7 +8,15 @@ from typing import Any
 from cme_ledger.domain.model import Profile
 from cme_ledger.domain.times import parse_iso
 
-PROFILE_FIELDS = ("display_name", "degree", "first_name", "last_name", "birth_month_day", "time_zone")
+PROFILE_FIELDS = (
+    "display_name",
+    "degree",
+    "first_name",
+    "last_name",
+    "birth_month_day",
+    "time_zone",
+    "reminders",
+)
 DEFAULT_TIME_ZONE = "UTC"
 BOARDS = ("ABP", "ABIM")
 ABP = "ABP_MOC_2"
@@ -57,6 +65,7 @@ def profile_view(user_id: str, profile: Profile | None, at: datetime, token_name
         "board_ids": dict(shown.board_ids),
         "birth_month_day": shown.birth_month_day,
         "time_zone": time_zone_of(profile),
+        "reminders": shown.reminders,
     }
 
 

@@ -4,8 +4,9 @@ What counts (DESIGN.md 1.1, issue 17):
 
 - a line of a committed claim counts under the claim's credit type on the day it was earned in
   the time zone the claim was made in (the zone its certificate prints dates in, so the cycle a
-  board reads on the certificate is the one it counts in); a line of a revoked certificate counts
-  nothing (it is shown as revoked); pending, refused and cancelled claims count nothing;
+  board reads on the certificate is the one it counts in); a line of a revoked certificate (its
+  code in the claim record's `revocations`) counts nothing and is explained as revoked; pending,
+  refused and cancelled claims count nothing;
 - external credit counts under its own type on its `completed_on`, marked self-reported, whether
   or not its certificate file arrived;
 - unclaimed credit never counts: it is what the explanation suggests claiming, each credit as each
@@ -77,16 +78,18 @@ def choices_view(chosen: Iterable[ChosenSet]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- the evaluator's input
 
 
-def claimed_lines(claims: Iterable[StoredClaim], revoked_codes: Collection[str] = ()) -> list[CreditLine]:
-    """Every line of the learner's committed claims; those of a revoked certificate (its code in
-    `revoked_codes`) are marked revoked."""
+def claimed_lines(claims: Iterable[StoredClaim]) -> list[CreditLine]:
+    """Every line of the learner's committed claims; those of a certificate the claim records as
+    revoked are marked revoked."""
     lines = []
     for claim in claims:
         record = claim.record
         if record.status not in SETTLED:
             continue
         zone = _zone(record.time_zone)
-        codes = {course_id: snapshot.code for course_id, snapshot in claim.courses.items()}
+        revoked = {
+            course_id for course_id, snapshot in claim.courses.items() if snapshot.code in record.revocations
+        }
         for line in claim.lines:
             lines.append(
                 CreditLine(
@@ -98,7 +101,7 @@ def claimed_lines(claims: Iterable[StoredClaim], revoked_codes: Collection[str] 
                     earned_on=local_date(parse_iso(line.earned_at), zone),
                     topics=frozenset(line.topics),
                     live=line.live,
-                    revoked=codes.get(line.course_id) in revoked_codes,
+                    revoked=line.course_id in revoked,
                 )
             )
     return lines

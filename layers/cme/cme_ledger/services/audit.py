@@ -1,4 +1,4 @@
-"""The audit: reads the whole table and the stored PDFs, checks the invariants (domain.audit).
+"""The audit: reads the whole table, the stored PDFs and credentials, checks the invariants (domain.audit).
 A full read, for `cme audit` and the tests; never on a request path."""
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from cme_ledger.domain.audit import (
     BOARD_LINE_DAYS,
     board_problems,
     certificate_problems,
+    credential_problems,
     followed_set_problems,
     ledger_problems,
+    reminder_problems,
     upload_problems,
 )
 from cme_ledger.domain.requirements import requirement_sets
-from cme_ledger.store import objects, uploads
+from cme_ledger.store import objects, reminders, uploads
 from cme_ledger.store.scan import read_ledger
 
 
@@ -33,13 +35,22 @@ def audit(render_grace_minutes: int = 5, upload_grace_minutes: int = 10) -> list
         if claim.status == "ready":
             pdf = objects.get(claim.pdf_key or objects.certificate_key(claim.user_id, claim.claim_id))
             digests[key] = hashlib.sha256(pdf).hexdigest() if pdf is not None else None
+    credentials: dict[str, str | None] = {}
+    for code, info in ledger.credentials.items():
+        if info.issued:
+            jws = objects.get(info.object_key or "")
+            credentials[code] = hashlib.sha256(jws).hexdigest() if jws is not None else None
     return [
         *ledger_problems(ledger),
         *certificate_problems(
             ledger.claims.values(), digests, clock.iso(now - timedelta(minutes=render_grace_minutes))
         ),
+        *credential_problems(ledger, credentials),
         *board_problems(
             ledger.board_entries, ledger.claims, clock.iso(now - timedelta(days=BOARD_LINE_DAYS))
+        ),
+        *reminder_problems(
+            reminders.stuck_messages(clock.iso(now - timedelta(minutes=render_grace_minutes)))
         ),
         *upload_problems(
             uploads.stored_versions(),

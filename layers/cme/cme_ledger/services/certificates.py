@@ -1,7 +1,8 @@
 """Certificates: rendering a committed claim once, previews, downloads, re-drives and verification.
 
 A committed claim's items carry everything its PDF shows (names, degree, courses, codes, lines),
-so the worker renders from them and nothing else. The PDF is written to S3 once and never
+so the worker renders from them and nothing else, then issues the claim's credentials
+(services.credentials). The PDF is written to S3 once and never
 replaced; the claim then moves committed|failed -> ready with the SHA-256 of the stored bytes, in
 one conditional update that also takes it out of the render work queue. Every step can be
 repeated: a second message for the same claim reads the stored object and only finishes the
@@ -25,6 +26,7 @@ from cme_ledger.domain.certificates import (
 from cme_ledger.domain.claim_decision import Prepared
 from cme_ledger.domain.claim_views import API_STATUS
 from cme_ledger.domain.errors import CertificateNotReady, NotFound
+from cme_ledger.services import credentials
 from cme_ledger.store import claims as store
 from cme_ledger.store import objects, queue
 
@@ -55,6 +57,9 @@ def render_claim(user_id: str, claim_id: str) -> str:
     if claim.status == "ready":
         if claim.render_queued:
             store.set_status(user_id, claim_id, "ready", ("ready",))
+        stored = store.load(claim)
+        if not credentials.credentials_issued(stored):
+            credentials.issue_claim_credentials(stored)  # a claim made ready before credentials existed
         return "already"
     if claim.status not in RENDERABLE:
         return "skipped"
@@ -70,6 +75,8 @@ def render_claim(user_id: str, claim_id: str) -> str:
             pdf = objects.get(key)
             if pdf is None:
                 raise RuntimeError(f"{key} was written by another worker but cannot be read")
+    # Credentials before `ready`: a ready claim always has them (GET /claims/{id}/credentials).
+    credentials.issue_claim_credentials(store.load(claim))
     digest = hashlib.sha256(pdf).hexdigest()
     if not store.set_status(user_id, claim_id, "ready", RENDERABLE, sha256=digest, pdf_key=key):
         # Only another worker finishing the same claim moves it on meanwhile; nothing left to do.
@@ -123,9 +130,10 @@ def certificate_url(user_id: str, claim_id: str) -> tuple[str, int]:
 
 
 def verify(code: str) -> dict[str, Any]:
-    """Public verification: what API.md lists for a genuine code; NotFound otherwise."""
+    """Public verification: what API.md lists for a code of ours (valid false once revoked); NotFound otherwise."""
     normalized = code_to_look_up(code)
-    entry = store.get_certificate(normalized) if normalized else None
+    # Consistent: a revocation shows at once.
+    entry = store.get_certificate(normalized, consistent=True) if normalized else None
     claim = store.get_claim(entry.user_id, entry.claim_id, consistent=False) if entry else None
     # Codes of a claim are written before its commit; they mean nothing until it is committed.
     if entry is None or claim is None or claim.status not in API_STATUS:

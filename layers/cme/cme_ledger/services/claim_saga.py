@@ -25,6 +25,7 @@ from cme_ledger.domain.claim_views import claim_view
 from cme_ledger.domain.credits import claimable, is_expired, unclaimed_per_type
 from cme_ledger.domain.errors import CreditsUnavailable, DomainError, NotFound
 from cme_ledger.domain.model import ClaimRecord, Course, CourseSnapshot
+from cme_ledger.services import reminders
 from cme_ledger.services.catalog import courses_by_id
 from cme_ledger.store import claims as store
 from cme_ledger.store import credits as credit_store
@@ -161,6 +162,7 @@ def _reopen(user_id: str, credit_ids: list[str]) -> None:
         elif claimable(credit, course, now):
             reopened.append(credit)
     credit_store.reindex(reopened)
+    reminders.note_entered_index(reopened)
 
 
 def _refusal_of(record: ClaimRecord) -> DomainError:

@@ -144,7 +144,8 @@ def submit_evaluation(user_id: str, claim_id: str, evaluation: dict[str, Any]) -
 
 
 def recover(older_than_seconds: int | None = None) -> dict[str, int]:
-    """Finish or undo claims left half way; re-queue committed claims still without a certificate."""
+    """Finish or undo claims left half way; re-queue committed claims still without a certificate and
+    revoked status lists still unsigned."""
     settings = get_settings()
     now = clock.now()
     finished = undone = requeued = 0
@@ -167,4 +168,7 @@ def recover(older_than_seconds: int | None = None) -> dict[str, int]:
     ):
         queue.send_render(user_id, claim_id)
         requeued += 1
-    return {"finished": finished, "undone": undone, "requeued": requeued}
+    from cme_ledger.services.status_lists import resend_unsigned
+
+    lists = resend_unsigned()
+    return {"finished": finished, "undone": undone, "requeued": requeued, "status_lists": lists}

@@ -8,6 +8,8 @@ from typing import Any
 from cme_ledger import clock
 from cme_ledger.domain import credits as rules
 from cme_ledger.domain.credits import NewCredit
+from cme_ledger.domain.model import Credit
+from cme_ledger.services import reminders
 from cme_ledger.services.catalog import courses_by_id
 from cme_ledger.store import credits as store
 
@@ -22,7 +24,7 @@ def record_credits(items: list[NewCredit]) -> list[dict[str, Any]]:
     rules.recording_problems(items, courses, now)
     known = store.get_source_refs((i.user_id, i.source_id) for i in items)
     results: list[dict[str, Any]] = []
-    created_any = False
+    created: list[Credit] = []
     for item in items:
         ref = (item.user_id, item.source_id)
         if ref not in known:
@@ -30,12 +32,13 @@ def record_credits(items: list[NewCredit]) -> list[dict[str, Any]]:
             existing = store.create_credit(credit)
             known[ref] = existing if existing is not None else credit.credit_id
             if existing is None:
-                created_any = True
+                created.append(credit)
                 results.append({"credit_id": credit.credit_id, "source_id": item.source_id, "created": True})
                 continue
         results.append({"credit_id": known[ref], "source_id": item.source_id, "created": False})
-    if created_any:
+    if created:
         store.ensure_sweep_start(clock.iso(now)[:10])
+        reminders.note_entered_index(created)
     return results
 
 

@@ -10,16 +10,24 @@ from cme_ledger.domain.profiles import PROFILE_FIELDS, membership_view, profile_
 from cme_ledger.store import profiles as store
 
 
-def get_me(user_id: str, token_name: str = "") -> dict[str, Any]:
-    """The caller's profile; a learner with none yet gets the defaults of API.md (nothing is written)."""
-    return profile_view(user_id, store.get_profile(user_id), clock.now(), token_name)
+def get_me(user_id: str, token_name: str = "", token_email: str = "") -> dict[str, Any]:
+    """The caller's profile; a learner with none yet gets the defaults of API.md. The token's email
+    is kept on the profile (for reminders) when it is new: the only write here."""
+    profile = store.get_profile(user_id)
+    if token_email and (profile is None or profile.email != token_email):
+        profile = store.update_profile(user_id, {"email": token_email})
+    return profile_view(user_id, profile, clock.now(), token_name)
 
 
-def update_me(user_id: str, changes: dict[str, Any], token_name: str = "") -> dict[str, Any]:
+def update_me(
+    user_id: str, changes: dict[str, Any], token_name: str = "", token_email: str = ""
+) -> dict[str, Any]:
     """Write only the fields given (None clears an optional one); board_ids merge per board, and
     `board_ids: null` clears them all. Membership, set by staff, is never written here."""
-    fields = {name: changes[name] for name in PROFILE_FIELDS if name in changes}
+    fields: dict[str, Any] = {name: changes[name] for name in PROFILE_FIELDS if name in changes}
     fields["updated_at"] = clock.iso(clock.now())
+    if token_email:
+        fields["email"] = token_email
     boards = changes.get("board_ids")
     profile = store.update_profile(
         user_id, fields, boards, clear_boards="board_ids" in changes and boards is None

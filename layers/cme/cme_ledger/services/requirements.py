@@ -61,7 +61,7 @@ def _evaluate(user_id: str, on: date | None, *, suggest: bool) -> list[SetProgre
     day = on or today_in(zone, now)
     # A set the rule data no longer has is left out (the audit names whoever still follows it).
     following = [c for c in records.chosen if c.code in sets]
-    lines = claimed_lines(records.claims, records.revoked_codes) + external_lines(records.external_credits)
+    lines = claimed_lines(records.claims) + external_lines(records.external_credits)
     claimable = claimable_credit(records.credits, courses_by_id(), now, zone) if suggest else []
     progress = evaluate_all(following, day, lines, claimable, sets)
     logger.info(

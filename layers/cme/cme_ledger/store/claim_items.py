@@ -17,6 +17,7 @@ from cme_ledger.domain.model import (
     ClaimPage,
     ClaimRecord,
     CourseSnapshot,
+    Revocation,
 )
 from cme_ledger.store import keys
 from cme_ledger.store.models import BoardReportEntry, CertificateCode, Claim, ClaimLinePage
@@ -73,6 +74,7 @@ def record_of(item: Claim) -> ClaimRecord:
         evaluation_submitted_at=item.evaluation_submitted_at,
         board_report=item.board_report,
         render_queued=item.work_pk == keys.WORK_RENDER,
+        revocations={r.code: Revocation(r.code, r.reason, r.revoked_at) for r in (item.revocations or [])},
     )
 
 
@@ -177,6 +179,11 @@ def certificate_of(item: CertificateCode) -> CertificateEntry:
         course_title=item.course_title,
         provider=item.provider,
         total=item.total,
+        earned_from=item.earned_from,
+        earned_to=item.earned_to,
+        revocation=(
+            Revocation(item.code, item.revoked_reason or "", item.revoked_at) if item.revoked_at else None
+        ),
     )
 
 

@@ -90,10 +90,12 @@ def load(record: ClaimRecord) -> StoredClaim:
     return StoredClaim(record, get_pages(record.user_id, record.claim_id))
 
 
-def get_certificate(code: str) -> CertificateEntry | None:
+def get_certificate(code: str, consistent: bool = False) -> CertificateEntry | None:
     bind()
     try:
-        return certificate_of(CertificateCode.get(keys.code_pk(code), keys.CODE_SK))
+        return certificate_of(
+            CertificateCode.get(keys.code_pk(code), keys.CODE_SK, consistent_read=consistent)
+        )
     except CertificateCode.DoesNotExist:
         return None
 
@@ -356,6 +358,8 @@ def commit(record: ClaimRecord, certificates: list[CertificateEntry]) -> bool:
             course_title=cert.course_title,
             provider=cert.provider,
             total=cert.total,
+            earned_from=cert.earned_from,
+            earned_to=cert.earned_to,
         ).serialize()
         for cert in certificates
     ]

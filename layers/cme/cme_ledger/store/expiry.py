@@ -54,6 +54,27 @@ def due_in_partition(day: str, shard: int, due_at: str, page_size: int = 500) ->
         },
         "Limit": page_size,
     }
+    yield from _pages(request)
+
+
+def indexed_between(day: str, shard: int, after: str, until: str) -> Iterator[list[DueCredit]]:
+    """Pages of the open credits indexed under (day, shard) that expire in (after, until], to the
+    second (every expiry_sk has a suffix after the time, so none equals the upper bound)."""
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": INDEX,
+        "KeyConditionExpression": "expiry_pk = :p AND expiry_sk BETWEEN :lo AND :hi",
+        "ExpressionAttributeValues": {
+            ":p": {"S": keys.expiry_pk(day, shard)},
+            ":lo": {"S": keys.expiry_sk_after(after)},
+            ":hi": {"S": keys.expiry_sk_after(until)},
+        },
+    }
+    yield from _pages(request)
+
+
+def _pages(request: dict[str, Any]) -> Iterator[list[DueCredit]]:
+    """The index Query's pages, as the credits they hold."""
     while True:
         page = client().query(**request)
         items = page.get("Items", [])

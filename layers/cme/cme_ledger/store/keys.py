@@ -40,6 +40,11 @@ def credit_sk(credit_id: str) -> str:
     return f"{CREDIT_PREFIX}{credit_id}"
 
 
+def credit_of(sk: str) -> str:
+    """The credit id of a credit's sort key."""
+    return sk.removeprefix(CREDIT_PREFIX)
+
+
 def source_sk(source_id: str) -> str:
     return f"SOURCE#{source_id}"
 
@@ -85,13 +90,56 @@ def code_pk(code: str) -> str:
 
 
 CODE_SK = "CODE"
+CREDENTIAL_SK = "CREDENTIAL"  # beside a certificate's code item: its credential
 SWEEP_PK, SWEEP_SK = "SWEEP", "EXPIRY"
 BOARD_REPORT_PK = "REPORT#ABP"
+
+REMINDERS_PK, REMINDERS_STATE_SK = "REMINDERS", "STATE"
+
+
+REMINDER_PREFIX = "REMINDER#"
+
+
+def reminder_sk(run_at: str) -> str:
+    """A learner's reminder message of one run (in the learner's partition)."""
+    return f"{REMINDER_PREFIX}{run_at}"
+
+
+def run_of(sk: str) -> str:
+    """The run of a reminder message's sort key."""
+    return sk.removeprefix(REMINDER_PREFIX)
+
 
 # Work queues of the sparse `work` index.
 WORK_PENDING_CLAIMS = "WORK#CLAIM_PENDING"
 WORK_RENDER = "WORK#RENDER"
 WORK_ABP_QUEUED = "WORK#ABP_QUEUED"
+WORK_REMINDER_SENDING = "WORK#REMINDER_SENDING"
+WORK_REMIND_LATE = "WORK#REMIND_LATE"  # credits that came into the index where a run had already passed
+WORK_STATUS_LIST = "WORK#STATUS_LIST"  # status lists whose bits changed since they were last signed
+
+# Bitstring status lists (revocation): a pointer to the list taking new credentials, each list's
+# bits, and one item per reserved position (what makes a position taken exactly once).
+STATUS_LISTS_PK, CURRENT_LIST_SK = "STATUSLIST", "CURRENT"
+STATUS_LIST_SK = "LIST"
+SIGNING_KEYS_PK = "SIGNING_KEYS"
+ISSUER_PK, ISSUER_SK = "ISSUER", "PROFILE"
+
+
+def status_list_pk(list_id: str) -> str:
+    return f"STATUSLIST#{list_id}"
+
+
+def status_position_sk(position: int) -> str:
+    return f"POS#{position:06d}"
+
+
+def signing_key_sk(kid: str) -> str:
+    return f"KEY#{kid}"
+
+
+def status_list_work_sk(since: str, list_id: str) -> str:
+    return f"{since}#{list_id}"
 
 
 def expiry_pk(day: str, shard: int) -> str:

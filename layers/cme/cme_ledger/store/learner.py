@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from cme_ledger.domain.model import ClaimPage, ClaimRecord, Credit, ExternalCredit, Profile, StoredClaim
 from cme_ledger.domain.requirements import ChosenSet
@@ -43,19 +42,7 @@ class LearnerRecords:
     claims: list[StoredClaim] = field(default_factory=list)
     external_credits: list[ExternalCredit] = field(default_factory=list)
     chosen: list[ChosenSet] = field(default_factory=list)
-    revoked_codes: set[str] = field(default_factory=set)
     queries: int = 0
-
-
-def revoked_certificate_codes(raw_item: Mapping[str, Any]) -> frozenset[str]:
-    """HOOK for revocation (issue 16): the codes of revoked certificates an item of the learner's
-    partition records. Progress counts nothing of a revoked certificate's lines.
-
-    Revocation is stored by issue 16's work; whatever it stores, progress needs it readable from an
-    item of the learner's own partition (USER#{user_id}), such as the claim record, so that the one
-    Query of the partition sees it with no extra request. Until then no item records one.
-    """
-    return frozenset()
 
 
 def read_learner(user_id: str, *, with_credits: bool = True) -> LearnerRecords:
@@ -75,7 +62,6 @@ def read_learner(user_id: str, *, with_credits: bool = True) -> LearnerRecords:
     ):
         records.queries += 1
         for raw in page.get("Items", []):
-            records.revoked_codes |= revoked_certificate_codes(raw)
             kind = str((raw.get("kind") or {}).get("S"))
             model = _MODELS.get(kind)
             if model is None or (kind == "credit" and not with_credits):

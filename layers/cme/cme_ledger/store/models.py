@@ -10,7 +10,13 @@ Key templates (pk / sk):
 - BoardReportEntry   USER#{user_id} / CLAIM#{claim_id}#ABP   (an ABP MOC Part 2 claim awaiting report)
 - RequirementChoices USER#{user_id} / REQUIREMENTS           (the requirement sets the learner follows)
 - ExternalCreditItem USER#{user_id} / EXTERNAL#{external_credit_id}  (ids sort by the time recorded)
-- CertificateCode    CODE#{code}    / CODE
+- CertificateCode    CODE#{code}    / CODE                  (verification; revocation state)
+- CredentialRecord   CODE#{code}    / CREDENTIAL            (the certificate's OB3 credential)
+- StatusList         STATUSLIST#{list_id} / LIST            (a status list's bits and signed JWT)
+- StatusPosition     STATUSLIST#{list_id} / POS#{n:06d}     (a reserved position in a list)
+- StatusListPointer  STATUSLIST     / CURRENT               (the list taking new credentials)
+- SigningKey         SIGNING_KEYS   / KEY#{kid}             (a key that signed: its public JWK)
+- IssuerRecord       ISSUER         / PROFILE               (the issuer credentials name)
 - Course             CATALOG        / COURSE#{course_id}
 - SweepState         SWEEP          / EXPIRY
 - (report record)    REPORT#ABP     / {report_key}   (raw items: store/board_reports.py)
@@ -31,6 +37,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
 )
 from pynamodb.indexes import (
@@ -118,6 +125,8 @@ class Profile(LedgerItem, discriminator="profile"):
     birth_month_day = UnicodeAttribute(null=True)
     premium_until = UnicodeAttribute(null=True)
     time_zone = UnicodeAttribute(null=True)  # IANA name; absent: UTC
+    reminders = BooleanAttribute(null=True)  # absent: on
+    email = UnicodeAttribute(null=True)  # the token's email claim
     updated_at = UnicodeAttribute(null=True)
 
 
@@ -159,6 +168,12 @@ class SourceRef(LedgerItem, discriminator="source"):
     credit_id = UnicodeAttribute()
 
 
+class RevocationMap(MapAttribute[str, Any]):
+    code = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    revoked_at = UnicodeAttribute()
+
+
 class Claim(LedgerItem, discriminator="claim"):
     user_id = UnicodeAttribute()
     claim_id = UnicodeAttribute()
@@ -191,6 +206,8 @@ class Claim(LedgerItem, discriminator="claim"):
     evaluation_submitted_at = UnicodeAttribute(null=True)
     board_report = UnicodeAttribute(null=True)  # queued | reported (ABP_MOC_2 only)
     report_key = UnicodeAttribute(null=True)
+    # Revoked certificates of this claim, appended once each: [{code, reason, revoked_at}].
+    revocations = ListAttribute[RevocationMap](of=RevocationMap, null=True)
     by_claimed = UnicodeAttribute(null=True)
     by_year = UnicodeAttribute(null=True)
     by_credits = UnicodeAttribute(null=True)
@@ -243,6 +260,63 @@ class CertificateCode(LedgerItem, discriminator="certificate_code"):
     course_title = UnicodeAttribute()
     provider = UnicodeAttribute()
     total = DecimalAttribute()
+    earned_from = UnicodeAttribute(null=True)  # this certificate's first and last earned_at
+    earned_to = UnicodeAttribute(null=True)
+    revoked_at = UnicodeAttribute(null=True)  # set once, with the reason, when it is revoked
+    revoked_reason = UnicodeAttribute(null=True)
+
+
+class CredentialRecord(LedgerItem, discriminator="credential"):
+    """A certificate's credential: its status list position (reserved first), then, once signed and
+    stored, where the JWS is, its SHA-256 and the key that signed it. Never changed after that."""
+
+    code = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    claim_id = UnicodeAttribute()
+    course_id = UnicodeAttribute()
+    list_id = UnicodeAttribute()
+    position = NumberAttribute()
+    reserved_at = UnicodeAttribute()
+    object_key = UnicodeAttribute(null=True)
+    sha256 = UnicodeAttribute(null=True)
+    kid = UnicodeAttribute(null=True)
+    issued_at = UnicodeAttribute(null=True)
+
+
+class StatusList(LedgerItem, discriminator="status_list"):
+    list_id = UnicodeAttribute()
+    assigned = NumberAttribute(default=0)
+    revoked = NumberSetAttribute(null=True)  # the set bits
+    version = NumberAttribute(default=0)  # +1 per revocation
+    created_at = UnicodeAttribute()
+    signed_version = NumberAttribute(null=True)  # the version the stored JWT says
+    signed_jwt = UnicodeAttribute(null=True)
+    signed_at = UnicodeAttribute(null=True)
+
+
+class StatusPosition(LedgerItem, discriminator="status_position"):
+    list_id = UnicodeAttribute()
+    position = NumberAttribute()
+    code = UnicodeAttribute()
+
+
+class StatusListPointer(LedgerItem, discriminator="status_list_pointer"):
+    list_id = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class SigningKey(LedgerItem, discriminator="signing_key"):
+    kid = UnicodeAttribute()
+    key_id = UnicodeAttribute()  # the KMS key (id or ARN) as configured
+    jwk = MapAttribute[str, Any]()
+    first_used_at = UnicodeAttribute()
+
+
+class IssuerRecord(LedgerItem, discriminator="issuer"):
+    issuer_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    url = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
 
 
 class ChosenSetMap(MapAttribute[str, Any]):

@@ -4,6 +4,7 @@ Layout (every key is built here):
 
 - certificates/{user_id}/{claim_id}.pdf   a claim's PDF, written once and never replaced
 - previews/{user_id}/{preview_id}.pdf     a preview; the bucket's lifecycle deletes it after a day
+- credentials/{user_id}/{claim_id}/{code}.jwt   a certificate's OB3 credential (VC-JWT), written once
 
 The client is made on first use and cached. It signs with SigV4 (the only signature S3 accepts
 everywhere, and the one whose URLs carry X-Amz-Expires); an AWS_ENDPOINT_URL in the environment
@@ -49,11 +50,15 @@ def preview_key(user_id: str, preview_id: str) -> str:
     return f"previews/{user_id}/{preview_id}.pdf"
 
 
+def credential_key(user_id: str, claim_id: str, code: str) -> str:
+    return f"credentials/{user_id}/{claim_id}/{code}.jwt"
+
+
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def put_once(key: str, body: bytes) -> bool:
+def put_once(key: str, body: bytes, content_type: str = PDF) -> bool:
     """Write `body` at `key` unless an object is there already; False when one was (nothing written).
 
     The write is conditional (If-None-Match: *), so two workers racing on one claim cannot both
@@ -64,7 +69,7 @@ def put_once(key: str, body: bytes) -> bool:
             Bucket=get_settings().bucket_name,
             Key=key,
             Body=body,
-            ContentType=PDF,
+            ContentType=content_type,
             IfNoneMatch="*",
         )
     except ClientError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from cme_ledger.domain.errors import Conflict
@@ -25,7 +26,20 @@ def profile_of(item: m.Profile) -> Profile:
         birth_month_day=item.birth_month_day,
         premium_until=item.premium_until,
         time_zone=item.time_zone,
+        reminders=item.reminders is not False,
+        email=item.email,
     )
+
+
+def get_profiles(user_ids: Iterable[str]) -> dict[str, Profile]:
+    """Profiles by user id (consistent batch reads); learners without one are simply absent."""
+    bind()
+    wanted = [(keys.user_pk(u), keys.profile_sk()) for u in dict.fromkeys(user_ids)]
+    return {
+        item.user_id: profile_of(item)
+        for item in m.Profile.batch_get(wanted, consistent_read=True)
+        if isinstance(item, m.Profile)
+    }
 
 
 def get_profile(user_id: str) -> Profile | None:
@@ -81,7 +95,7 @@ class _Update:
 
 def update_profile(
     user_id: str,
-    fields: dict[str, str | None],
+    fields: dict[str, str | bool | None],
     boards: dict[str, str | None] | None = None,
     *,
     clear_boards: bool = False,
@@ -101,6 +115,8 @@ def update_profile(
         for name, value in fields.items():
             if value is None:
                 update.remove((name,))
+            elif isinstance(value, bool):
+                update.set((name,), {"BOOL": value})
             else:
                 update.set((name,), {"S": value})
         given = boards or {}

@@ -1,4 +1,4 @@
-"""The render queue: a committed claim's certificate is rendered asynchronously by the worker."""
+"""The render queue: the certificate worker renders committed claims and signs changed status lists."""
 
 from __future__ import annotations
 
@@ -17,20 +17,25 @@ def _sqs() -> Any:
     return boto3.client("sqs", region_name=get_settings().region)
 
 
-def send_render(user_id: str, claim_id: str) -> None:
-    """Ask the certificate worker to render a claim (at least once; the worker is idempotent).
-
-    The message carries the sender's correlation id, so the worker's logs join the request's.
-    """
+def _send(body: dict[str, str]) -> None:
+    # The message carries the sender's correlation id, so the worker's logs join the request's.
     attributes = {}
     correlation = correlation_id()
     if correlation:
         attributes[CORRELATION_ATTRIBUTE] = {"DataType": "String", "StringValue": correlation}
     _sqs().send_message(
-        QueueUrl=get_settings().render_queue_url,
-        MessageBody=json.dumps({"user_id": user_id, "claim_id": claim_id}),
-        MessageAttributes=attributes,
+        QueueUrl=get_settings().render_queue_url, MessageBody=json.dumps(body), MessageAttributes=attributes
     )
+
+
+def send_render(user_id: str, claim_id: str) -> None:
+    """Ask the certificate worker to render a claim (at least once; the worker is idempotent)."""
+    _send({"user_id": user_id, "claim_id": claim_id})
+
+
+def send_status_list(list_id: str) -> None:
+    """Ask the certificate worker, the only signer, to sign a status list's latest version again."""
+    _send({"status_list": list_id})
 
 
 def reset_clients() -> None:

@@ -6,6 +6,7 @@ from cme_ledger.domain.audit import Ledger
 from cme_ledger.store import keys
 from cme_ledger.store import models as m
 from cme_ledger.store.claim_items import board_entry_of, page_of, record_of
+from cme_ledger.store.credentials import credential_of
 from cme_ledger.store.credits import credit_of
 from cme_ledger.store.db import bind
 from cme_ledger.store.external_credits import external_of
@@ -24,6 +25,8 @@ def read_ledger() -> Ledger:
             ledger.pages.append(page_of(item))
         elif isinstance(item, m.BoardReportEntry):
             ledger.board_entries.append(board_entry_of(item))
+        elif isinstance(item, m.CredentialRecord):
+            ledger.credentials[item.code] = credential_of(item)
         elif isinstance(item, m.ExternalCreditItem):
             ledger.external_credits.append(external_of(item))
         elif isinstance(item, m.RequirementChoices):

@@ -11,9 +11,9 @@ from cme_ledger.api import responses as r
 from cme_ledger.api.resolver import ok
 from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.common import refusals
-from cme_ledger.api.schemas import CoursePut, CreditBatch, MembershipPut
+from cme_ledger.api.schemas import CoursePut, CreditBatch, MembershipPut, RevokeRequest
 from cme_ledger.domain.credits import NewCredit
-from cme_ledger.services import catalog, credits, profiles
+from cme_ledger.services import catalog, credits, profiles, status_lists
 
 router = Router()
 AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -23,6 +23,7 @@ WITHOUT_BODY = refusals(401, 403)
 
 CourseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 UserId = Annotated[str, Path(min_length=1, max_length=128)]
+Code = Annotated[str, Path(description="The certificate code (case and hyphens ignored)")]
 
 
 @router.put(
@@ -96,3 +97,27 @@ def run_abp_report():
     from cme_ledger import jobs
 
     return ok(jobs.abp_report())
+
+
+@router.post(
+    "/admin/reminders/run",
+    summary="Send the reminders now (the same code as the daily schedule)",
+    tags=["admin"],
+    security=AUTH,
+    responses={**answer(200, r.REMINDERS, "What the run sent, and what it read"), **WITHOUT_BODY},
+)
+def run_reminders():
+    from cme_ledger import jobs
+
+    return ok(jobs.reminders())
+
+
+@router.post(
+    "/admin/certificates/<code>/revoke",
+    summary="Revoke a certificate (idempotent: again, the first answer)",
+    tags=["admin"],
+    security=AUTH,
+    responses={**answer(200, r.REVOCATION, "The revocation"), **refusals(400, 401, 403, 404, 422)},
+)
+def revoke_certificate(code: Code, body: Annotated[RevokeRequest, Body()]):
+    return ok(status_lists.revoke(code, body.reason))

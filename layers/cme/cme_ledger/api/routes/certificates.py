@@ -1,4 +1,4 @@
-"""Routes of the certificates function: claim preview, certificate download, public verification."""
+"""Routes of the certificates function: claim preview, certificate download, the claim's credentials."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from cme_ledger.api import responses as r
 from cme_ledger.api.resolver import current_identity, ok
@@ -14,7 +14,7 @@ from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.claims import ClaimId, claim_input
 from cme_ledger.api.routes.common import refusals
 from cme_ledger.api.schemas import ClaimRequest
-from cme_ledger.services import certificates, claims
+from cme_ledger.services import certificates, claims, credentials
 
 router = Router()
 AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -57,13 +57,15 @@ def download_certificate(
 
 
 @router.get(
-    "/verify/<code>",
-    summary="Verify a certificate by its code (public)",
-    tags=["public"],
-    security=[],
-    responses={**answer(200, r.VERIFICATION, "The certificate is genuine"), **refusals(404)},
+    "/claims/<claim_id>/credentials",
+    summary="The claim's Open Badges 3.0 credentials, one per certificate (VC-JWT)",
+    tags=["credentials"],
+    security=AUTH,
+    responses={
+        **answer(200, r.CREDENTIALS, "One credential per certificate"),
+        **refusals(401, 404, 409, 422),
+    },
 )
-def verify_certificate(
-    code: Annotated[str, Path(description="The certificate code (case and hyphens ignored)")],
-):
-    return ok(certificates.verify(code))
+def claim_credentials(claim_id: ClaimId):
+    identity = current_identity(router)
+    return ok(credentials.claim_credentials(identity.user_id, claim_id))

@@ -56,7 +56,7 @@ def openapi_document():
 )
 def get_me():
     identity = current_identity(router)
-    return ok(profiles.get_me(identity.user_id, identity.name))
+    return ok(profiles.get_me(identity.user_id, identity.name, identity.email))
 
 
 @router.put(
@@ -68,7 +68,7 @@ def get_me():
 )
 def put_me(body: Annotated[ProfileUpdate, Body()]):
     identity = current_identity(router)
-    return ok(profiles.update_me(identity.user_id, body.changes(), identity.name))
+    return ok(profiles.update_me(identity.user_id, body.changes(), identity.name, identity.email))
 
 
 @router.get(

@@ -1,0 +1,24 @@
+"""Credentials function: certificate verification and the issuer's public documents. Wiring only.
+
+Every route is public (no authorizer), through the HTTP API and, with the web client, through the
+CloudFront distribution that serves PUBLIC_BASE_URL (its function URL: docs/credentials.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cme_ledger.api.resolver import create_app, resolve
+from cme_ledger.api.routes.credentials import router
+from cme_ledger.observability import API_REQUEST_ID, logger, metrics, tracer
+
+app = create_app(router)
+
+
+@logger.inject_lambda_context(correlation_id_path=API_REQUEST_ID)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return resolve(app, event, context, public_only=True)
