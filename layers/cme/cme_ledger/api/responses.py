@@ -18,7 +18,7 @@ COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
 TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 
 
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
@@ -38,10 +38,10 @@ def items(item: dict[str, Any]) -> dict[str, Any]:
 
 def page(item: dict[str, Any]) -> dict[str, Any]:
     """A paginated list: items and the opaque cursor of the next page (null on the last)."""
-    return strict({"items": {"type": "array", "items": item}, "next_cursor": _nullable(STRING)})
+    return strict({"items": {"type": "array", "items": item}, "next_cursor": nullable(STRING)})
 
 
-MEMBERSHIP = strict({"premium": {"type": "boolean"}, "premium_until": _nullable(TIME)})
+MEMBERSHIP = strict({"premium": {"type": "boolean"}, "premium_until": nullable(TIME)})
 
 PROFILE = strict(
     {
@@ -52,7 +52,7 @@ PROFILE = strict(
         "last_name": STRING,
         "membership": MEMBERSHIP,
         "board_ids": strict({}, {"ABP": STRING, "ABIM": STRING}),
-        "birth_month_day": _nullable({"type": "string", "pattern": r"^[0-9]{2}-[0-9]{2}$"}),
+        "birth_month_day": nullable({"type": "string", "pattern": r"^[0-9]{2}-[0-9]{2}$"}),
         "time_zone": STRING,
         "reminders": {"type": "boolean"},
     }
@@ -146,13 +146,13 @@ CLAIM = strict(
                     **_CERTIFICATE_FIELDS,
                     "certificate_code": STRING,
                     "status": CERTIFICATE_STATUS,
-                    "revoked_reason": _nullable(STRING),
+                    "revoked_reason": nullable(STRING),
                 }
             ),
         },
-        "sha256": _nullable({"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+        "sha256": nullable({"type": "string", "pattern": "^[0-9a-f]{64}$"}),
         "evaluation_submitted": {"type": "boolean"},
-        "board_report": _nullable(
+        "board_report": nullable(
             strict(
                 {
                     "board": {"type": "string", "enum": ["ABP"]},
@@ -184,7 +184,7 @@ VERIFICATION = strict(
     {
         "valid": {"type": "boolean"},
         "status": CERTIFICATE_STATUS,
-        "revoked_reason": _nullable(STRING),
+        "revoked_reason": nullable(STRING),
         "learner_name": STRING,
         "course_title": STRING,
         "credit_type": STRING,
@@ -249,136 +249,11 @@ RECORDED_CREDITS = items(strict({"credit_id": STRING, "source_id": STRING, "crea
 
 SWEEP = strict({"expired": COUNT, "credits_read": COUNT})
 
-BOARD_REPORT = strict({"lines": COUNT, "report_key": _nullable(STRING)})
+BOARD_REPORT = strict({"lines": COUNT, "report_key": nullable(STRING)})
 
 REMINDERS = strict({"emails": COUNT, "credits_read": COUNT})
 
 HEALTH = strict({"status": {"type": "string", "enum": ["ok"]}})
-
-# ----------------------------------------------------------------------------- renewal
-
-DATE: dict[str, Any] = {"type": "string", "format": "date"}
-_NULLABLE_NUMBER = _nullable(NUMBER)
-
-TOPIC_TAG = strict({"tag": STRING, "label": STRING})
-
-REQUIREMENT_SET = strict(
-    {
-        "code": STRING,
-        "name": STRING,
-        "authority": STRING,
-        "cycle_years": _nullable({"type": "integer", "minimum": 1}),
-        "rules": {"type": "array", "items": strict({"rule": STRING, "description": STRING})},
-        "sources": {"type": "array", "items": STRING},
-        "verified": {"type": "boolean"},
-    }
-)
-
-CHOSEN_SETS = items(strict({"code": STRING, "cycle_start": DATE}))
-
-_PROGRESS_FIELDS: dict[str, Any] = {
-    "code": STRING,
-    "cycle_start": DATE,
-    "cycle_end": _nullable(DATE),
-}
-
-PROGRESS = items(
-    strict(
-        {
-            **_PROGRESS_FIELDS,
-            "name": STRING,
-            "met": {"type": "boolean"},
-            "rules": {
-                "type": "array",
-                "items": strict(
-                    {
-                        "rule": STRING,
-                        "description": STRING,
-                        # null for a cap, weight or roll-over: it counts, it is not a requirement
-                        "required": _NULLABLE_NUMBER,
-                        "counted": NUMBER,
-                        "remaining": _NULLABLE_NUMBER,
-                        "met": {"type": "boolean"},
-                    }
-                ),
-            },
-        }
-    )
-)
-
-_LINE = strict(
-    {
-        "line_id": STRING,
-        "source": {"type": "string", "enum": ["claim", "external", "roll_over"]},
-        "self_reported": {"type": "boolean"},
-        "credit_type": STRING,
-        "earned_on": DATE,
-        "amount": NUMBER,
-        "weighted": NUMBER,
-        "counted": NUMBER,
-        "weight_rule": _nullable(STRING),
-        "cut_by": _nullable(STRING),
-        "reason": _nullable({"type": "string", "enum": ["duplicate", "revoked", "cap"]}),
-    }
-)
-
-EXPLANATION = items(
-    strict(
-        {
-            **_PROGRESS_FIELDS,
-            "verified": {"type": "boolean"},
-            "checked": DATE,
-            "notes": {"type": "array", "items": STRING},
-            "rules": {
-                "type": "array",
-                "items": strict(
-                    {
-                        "rule": STRING,
-                        "kind": {
-                            "type": "string",
-                            "enum": ["total", "minimum", "one_time", "cap", "weight", "roll_over"],
-                        },
-                        "verified": {"type": "boolean"},
-                        "note": _nullable(STRING),
-                        "required": _NULLABLE_NUMBER,
-                        "counted": NUMBER,
-                        "remaining": _NULLABLE_NUMBER,
-                        "met": {"type": "boolean"},
-                        "cut": NUMBER,
-                        "suggestions": {
-                            "type": "array",
-                            "items": strict(
-                                {"credit_type": STRING, "claimable": NUMBER, "reduces_remaining_by": NUMBER}
-                            ),
-                        },
-                    },
-                    {"lines": {"type": "array", "items": _LINE}},
-                ),
-            },
-        }
-    )
-)
-
-_EXTERNAL_FIELDS: dict[str, Any] = {
-    "external_credit_id": STRING,
-    "title": STRING,
-    "provider": STRING,
-    "credit_type": STRING,
-    "amount": NUMBER,
-    "completed_on": DATE,
-    "topics": {"type": "array", "items": STRING},
-    "live": {"type": "boolean"},
-}
-
-EXTERNAL_CREDIT = strict(_EXTERNAL_FIELDS)
-EXTERNAL_CREDIT_CREATED = strict(
-    {
-        **_EXTERNAL_FIELDS,
-        "upload_url": STRING,
-        "upload_expires_in": {"type": "integer", "minimum": 1, "maximum": 300},
-    }
-)
-EXTERNAL_CREDIT_READ = strict({**_EXTERNAL_FIELDS, "certificate": _nullable(DOWNLOAD)})
 
 OPENAPI_DOCUMENT: dict[str, Any] = {
     "type": "object",

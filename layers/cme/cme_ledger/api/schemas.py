@@ -24,9 +24,7 @@ from pydantic import (
 from cme_ledger.domain.amounts import canonical_text, has_two_decimals_at_most
 from cme_ledger.domain.calendar import is_valid_month_day
 from cme_ledger.domain.credit_types import CREDIT_TYPES, DEFAULT_CREDIT_TYPE
-from cme_ledger.domain.external_credits import is_external_credit_type
-from cme_ledger.domain.renewal import FIRST_DAY, LAST_DAY, MAX_CHOSEN
-from cme_ledger.domain.requirements import EXTERNAL_CREDIT_TYPES
+from cme_ledger.domain.renewal import FIRST_DAY, LAST_DAY
 from cme_ledger.domain.times import is_time_zone
 from cme_ledger.domain.topic_tags import TOPIC_TAGS, is_known_tag
 
@@ -113,10 +111,10 @@ def _utc_time(value: Any) -> Any:
 
 # The JSON Schemas below say in the OpenAPI document what the validators check: an amount is a JSON
 # number (never a string) with at most 2 decimals, a credit type one of the known codes.
-_AMOUNT_SCHEMA: dict[str, Any] = {"type": "number", "multipleOf": 0.01, "exclusiveMinimum": 0}
+AMOUNT_SCHEMA: dict[str, Any] = {"type": "number", "multipleOf": 0.01, "exclusiveMinimum": 0}
 Amount = Annotated[Decimal, BeforeValidator(_json_number), AfterValidator(_two_decimals)]
-CreditAmount = Annotated[Amount, Field(gt=0, le=100), WithJsonSchema({**_AMOUNT_SCHEMA, "maximum": 100})]
-SelectionAmount = Annotated[Amount, Field(gt=0), WithJsonSchema(_AMOUNT_SCHEMA)]
+CreditAmount = Annotated[Amount, Field(gt=0, le=100), WithJsonSchema({**AMOUNT_SCHEMA, "maximum": 100})]
+SelectionAmount = Annotated[Amount, Field(gt=0), WithJsonSchema(AMOUNT_SCHEMA)]
 CreditTypeCode = Annotated[
     StrictStr, AfterValidator(_known_type), WithJsonSchema({"type": "string", "enum": list(CREDIT_TYPES)})
 ]
@@ -337,39 +335,3 @@ def _not_blank(value: str) -> str:
 class RevokeRequest(Strict):
     # Shown to anyone who verifies the certificate: one line of visible text.
     reason: Annotated[Text, Field(min_length=1, max_length=500), AfterValidator(_not_blank)]
-
-
-# ----------------------------------------------------------------------------- renewal
-
-
-class ChosenSetItem(Strict):
-    code: Annotated[StrictStr, Field(min_length=1, max_length=40)]  # a known set: judged by the domain
-    cycle_start: IsoDate
-
-
-class RequirementsPut(Strict):
-    items: Annotated[list[ChosenSetItem], Field(max_length=MAX_CHOSEN)]
-
-
-def _external_type(value: str) -> str:
-    if not is_external_credit_type(value):
-        raise ValueError("unknown credit type (see GET /external-credit-types)")
-    return value
-
-
-ExternalCreditTypeCode = Annotated[
-    StrictStr,
-    AfterValidator(_external_type),
-    WithJsonSchema({"type": "string", "enum": [*CREDIT_TYPES, *EXTERNAL_CREDIT_TYPES]}),
-]
-ExternalAmount = Annotated[Amount, Field(gt=0, le=500), WithJsonSchema({**_AMOUNT_SCHEMA, "maximum": 500})]
-
-
-class ExternalCreditRequest(Strict):
-    title: Annotated[Text, Field(min_length=1, max_length=300)]
-    provider: Annotated[Text, Field(min_length=1, max_length=200)]
-    credit_type: ExternalCreditTypeCode
-    amount: ExternalAmount
-    completed_on: IsoDate  # not after the learner's today: judged by the domain, in their zone
-    topics: TopicTags | None = None
-    live: StrictBool | None = None

@@ -9,11 +9,13 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cme_ledger.api import cursor as cursors
+from cme_ledger.api import renewal_responses as rr
 from cme_ledger.api import responses as r
+from cme_ledger.api.renewal_schemas import ExternalCreditRequest, RequirementsPut
 from cme_ledger.api.resolver import current_identity, ok
 from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.common import Cursor, Limit, page, refusals
-from cme_ledger.api.schemas import ExternalCreditRequest, IsoDate, RequirementsPut
+from cme_ledger.api.schemas import IsoDate
 from cme_ledger.domain.external_credits import external_credit_types_view
 from cme_ledger.domain.topic_tags import topic_tags_view
 from cme_ledger.services import external_credits, requirements
@@ -33,7 +35,7 @@ ExternalCreditId = Annotated[str, Path(min_length=1, max_length=64)]
     summary="The requirement sets the service knows (boards, societies, state licences)",
     tags=["renewal"],
     security=AUTH,
-    responses={**answer(200, r.items(r.REQUIREMENT_SET), "Every set, with its sources"), **refusals(401)},
+    responses={**answer(200, r.items(rr.REQUIREMENT_SET), "Every set, with its sources"), **refusals(401)},
 )
 def get_requirement_sets():
     current_identity(router)
@@ -45,7 +47,7 @@ def get_requirement_sets():
     summary="Topic tags courses and external credit carry",
     tags=["renewal"],
     security=AUTH,
-    responses={**answer(200, r.items(r.TOPIC_TAG), "Every tag"), **refusals(401)},
+    responses={**answer(200, r.items(rr.TOPIC_TAG), "Every tag"), **refusals(401)},
 )
 def get_topic_tags():
     current_identity(router)
@@ -69,7 +71,7 @@ def get_external_credit_types():
     summary="The requirement sets the caller follows",
     tags=["renewal"],
     security=AUTH,
-    responses={**answer(200, r.CHOSEN_SETS, "The sets and their cycle starts"), **refusals(401)},
+    responses={**answer(200, rr.CHOSEN_SETS, "The sets and their cycle starts"), **refusals(401)},
 )
 def get_my_requirements():
     identity = current_identity(router)
@@ -81,7 +83,7 @@ def get_my_requirements():
     summary="Choose the requirement sets the caller follows",
     tags=["renewal"],
     security=AUTH,
-    responses={**answer(200, r.CHOSEN_SETS, "The sets chosen"), **refusals(400, 401, 422)},
+    responses={**answer(200, rr.CHOSEN_SETS, "The sets chosen"), **refusals(400, 401, 422)},
 )
 def put_my_requirements(body: Annotated[RequirementsPut, Body()]):
     identity = current_identity(router)
@@ -93,7 +95,7 @@ def put_my_requirements(body: Annotated[RequirementsPut, Body()]):
     summary="What the caller's claimed and external credit counts toward each chosen set",
     tags=["renewal"],
     security=AUTH,
-    responses={**answer(200, r.PROGRESS, "Progress per set and rule"), **refusals(401, 422)},
+    responses={**answer(200, rr.PROGRESS, "Progress per set and rule"), **refusals(401, 422)},
 )
 def get_my_progress(on: On = None):
     identity = current_identity(router)
@@ -105,7 +107,7 @@ def get_my_progress(on: On = None):
     summary="Why each figure of the progress is what it is, and what claiming would help (project route)",
     tags=["renewal"],
     security=AUTH,
-    responses={**answer(200, r.EXPLANATION, "Per set and rule"), **refusals(401, 422)},
+    responses={**answer(200, rr.EXPLANATION, "Per set and rule"), **refusals(401, 422)},
 )
 def get_my_explanation(
     on: On = None,
@@ -122,7 +124,7 @@ def get_my_explanation(
     summary="Record credit earned elsewhere; the answer has a presigned PUT for its certificate",
     tags=["renewal"],
     security=AUTH,
-    responses={**answer(201, r.EXTERNAL_CREDIT_CREATED, "Recorded"), **refusals(400, 401, 422)},
+    responses={**answer(201, rr.EXTERNAL_CREDIT_CREATED, "Recorded"), **refusals(400, 401, 422)},
 )
 def record_external_credit(body: Annotated[ExternalCreditRequest, Body()]):
     identity = current_identity(router)
@@ -134,7 +136,7 @@ def record_external_credit(body: Annotated[ExternalCreditRequest, Body()]):
     summary="The caller's external credit, newest recorded first",
     tags=["renewal"],
     security=AUTH,
-    responses={**answer(200, r.page(r.EXTERNAL_CREDIT), "One page"), **refusals(401, 422)},
+    responses={**answer(200, r.page(rr.EXTERNAL_CREDIT), "One page"), **refusals(401, 422)},
 )
 def list_external_credits(limit: Limit = 50, cursor: Cursor = None):
     identity = current_identity(router)
@@ -148,7 +150,7 @@ def list_external_credits(limit: Limit = 50, cursor: Cursor = None):
     summary="One of the caller's external credits, with its certificate file once checked",
     tags=["renewal"],
     security=AUTH,
-    responses={**answer(200, r.EXTERNAL_CREDIT_READ, "The credit"), **refusals(401, 404, 422)},
+    responses={**answer(200, rr.EXTERNAL_CREDIT_READ, "The credit"), **refusals(401, 404, 422)},
 )
 def get_external_credit(id: ExternalCreditId):
     identity = current_identity(router)
