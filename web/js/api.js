@@ -49,7 +49,7 @@ export class Api {
     return `${this.baseUrl}${path}${search ? `?${search}` : ""}`;
   }
 
-  async request(method, path, { query, body, headers } = {}) {
+  async request(method, path, { query, body, headers, raw } = {}) {
     const sent = { Accept: "application/json", ...(headers || {}) };
     const token = this.getToken();
     if (token) sent.Authorization = `Bearer ${token}`;
@@ -73,6 +73,7 @@ export class Api {
       clearTimeout(timer);
     }
     const text = await response.text();
+    if (raw && response.ok) return text;
     let payload = null;
     if (text) {
       try {
@@ -125,6 +126,12 @@ export class Api {
   }
 
   // ---------------------------------------------------------------- the routes the client uses
+
+  /** The transcript (API.md GET /me/transcript): a PDF's download URL, or the CSV's text. */
+  transcript(format, from, to) {
+    if (format === "csv") return this.request("GET", "/me/transcript", { query: { format, from, to }, headers: { Accept: "text/csv" }, raw: true });
+    return this.get("/me/transcript", { format, from, to });
+  }
 
   me() {
     return this.get("/me");

@@ -179,6 +179,7 @@ export async function render(app, _params, query) {
   orderSelect.addEventListener("change", reload);
 
   await load();
+  const transcript = transcriptForm(app);
   return {
     title: "Claimed certificates",
     element: h(
@@ -193,8 +194,78 @@ export async function render(app, _params, query) {
         h("div", { class: "field field--inline" }, h("label", { for: orderId }, "Order"), orderSelect),
       ),
       listArea,
+      transcript,
     ),
   };
+}
+
+/** "Download transcript": the claimed and self-reported credit of a period, as a PDF or a CSV. */
+function transcriptForm(app) {
+  const today = new Date();
+  const iso = (d) => d.toISOString().slice(0, 10);
+  const threeYearsAgo = new Date(Date.UTC(today.getUTCFullYear() - 3, today.getUTCMonth(), today.getUTCDate() + 1));
+  const fromId = uid("transcript-from");
+  const toId = uid("transcript-to");
+  const formatId = uid("transcript-format");
+  const from = h("input", { type: "date", id: fromId, name: "from", value: iso(threeYearsAgo) });
+  const to = h("input", { type: "date", id: toId, name: "to", value: iso(today) });
+  const format = h(
+    "select",
+    { id: formatId, name: "format" },
+    h("option", { value: "pdf" }, "PDF (to hand a board)"),
+    h("option", { value: "csv" }, "CSV (for a spreadsheet)"),
+  );
+  const status = h("div");
+  const button = h("button", { type: "submit", class: "button" }, "Download transcript");
+  const form = h(
+    "form",
+    { class: "transcript", novalidate: true },
+    h("h2", {}, "Transcript for an audit"),
+    h("p", { class: "hint" }, "Every certificate you claimed and the credit you recorded from elsewhere, by the day the activity was completed."),
+    h(
+      "div",
+      { class: "inline-fields" },
+      h("div", { class: "field" }, h("label", { for: fromId }, "From"), from),
+      h("div", { class: "field" }, h("label", { for: toId }, "To"), to),
+      h("div", { class: "field" }, h("label", { for: formatId }, "Format"), format),
+    ),
+    h("div", { class: "actions" }, button),
+    status,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    status.replaceChildren();
+    button.disabled = true;
+    // The PDF opens in a new tab (a presigned URL of another origin: a download link would navigate),
+    // opened before the request so no popup blocker stops it, as a certificate does.
+    const tab = format.value === "pdf" ? window.open("", "_blank") : null;
+    if (tab) tab.document.body.textContent = "Preparing your transcript…";
+    try {
+      const answer = await app.api.transcript(format.value, from.value, to.value);
+      if (format.value === "csv") {
+        const url = URL.createObjectURL(new Blob([answer], { type: "text/csv;charset=utf-8" }));
+        const link = h("a", { href: url, download: `cme-transcript-${from.value}-to-${to.value}.csv`, hidden: true });
+        document.body.append(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      } else if (tab) {
+        tab.opener = null;
+        tab.location.replace(answer.url);
+      } else {
+        window.location.assign(answer.url);
+      }
+      status.replaceChildren(app.successBox("Transcript ready", format.value === "csv" ? "Your download has started." : "It opened in a new tab."));
+      app.announce("Transcript ready.");
+    } catch (error) {
+      tab?.close();
+      if (error.code === "unauthorized") return;
+      status.replaceChildren(app.errorBox(error, {}, { onRetry: () => form.requestSubmit() }));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return form;
 }
 
 function yearRange(from, to) {

@@ -180,6 +180,39 @@ DOWNLOAD = strict({"url": STRING, "expires_in": {"type": "integer", "minimum": 1
 
 EVALUATION_RECEIPT = strict({"claim_id": STRING, "submitted_at": TIME})
 
+DATE: dict[str, Any] = {"type": "string", "format": "date"}
+
+TRANSCRIPT = strict(
+    {
+        "learner": strict(
+            {
+                "display_name": STRING,
+                "degree": STRING,
+                "board_ids": {"type": "object", "additionalProperties": STRING},
+            }
+        ),
+        "from": DATE,
+        "to": DATE,
+        "items": {
+            "type": "array",
+            "items": strict(
+                {
+                    "source": {"type": "string", "enum": ["claim", "external"]},
+                    "date": DATE,
+                    "provider": STRING,
+                    "activity_title": STRING,
+                    "credit_type": STRING,
+                    "credit_type_label": STRING,
+                    "credits": NUMBER,
+                    "certificate_code": nullable(STRING),
+                    "topics": {"type": "array", "items": STRING},
+                }
+            ),
+        },
+        "totals": {"type": "object", "additionalProperties": NUMBER},
+    }
+)
+
 VERIFICATION = strict(
     {
         "valid": {"type": "boolean"},

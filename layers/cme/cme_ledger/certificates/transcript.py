@@ -29,7 +29,7 @@ from cme_ledger.domain.transcript import Transcript
 _TOP = PAGE_H - 54.0
 _BOTTOM = 64.0
 # Date, activity (title and provider), format, credit type, credits, certificate code.
-_COLUMNS = (56.0, 160.0, 48.0, 96.0, 38.0, 106.0)
+_COLUMNS = (60.0, 158.0, 44.0, 84.0, 40.0, 118.0)
 _MAX_TEXT = 400
 
 
@@ -43,6 +43,7 @@ def _styles() -> dict[str, TextStyle]:
         "head": TextStyle("sans-bold", 8, 10, p.navy, "left"),
         "cell": s.cell,
         "small": TextStyle("sans", 7.5, 9.5, p.muted, "left"),
+        "code": TextStyle("sans", 7, 9, p.ink, "left"),
         "section": s.section,
     }
 
@@ -71,16 +72,15 @@ def build_transcript_pdf(t: Transcript, generated_on: str) -> bytes:
     ]
     rows: list[list[Any]] = [header]
     for row in t.rows:
-        activity = f"{row.activity_title}\n{row.provider}"
         source = row.certificate_code or "Self-reported"
         rows.append(
             [
                 _cell(row.date, st["cell"]),
-                _cell(activity.replace("\n", " \u2014 "), st["cell"]),
+                [_cell(row.activity_title, st["cell"]), _cell(row.provider, st["small"])],
                 _cell(row.format or "\u2014", st["small"]),
                 _cell(row.credit_type_label, st["small"]),
                 _cell(amount(row.credits), st["cell"]),
-                _cell(source, st["small"]),
+                _cell(source, st["code"]),
             ]
         )
     if len(rows) == 1:

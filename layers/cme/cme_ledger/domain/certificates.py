@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -122,6 +123,31 @@ def status_list_target(body: str) -> str | None:
         return None
     list_id = message.get("status_list") if isinstance(message, dict) else None
     return list_id if isinstance(list_id, str) and 0 < len(list_id) <= 64 else None
+
+
+@dataclass(frozen=True)
+class TranscriptJob:
+    """A transcript too long to render within a request, for the certificate worker."""
+
+    user_id: str
+    date_from: str
+    date_to: str
+    key: str  # where its PDF goes (its presigned URL was already given)
+
+
+def transcript_target(body: str) -> TranscriptJob | None:
+    """The transcript job of a render-queue message ({"transcript": {...}}), or None."""
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    job = message.get("transcript") if isinstance(message, dict) else None
+    if not isinstance(job, dict):
+        return None
+    fields = [job.get(name) for name in ("user_id", "from", "to", "key")]
+    if not all(isinstance(f, str) and f for f in fields):
+        return None
+    return TranscriptJob(*fields)  # type: ignore[arg-type]
 
 
 def code_to_look_up(code: str) -> str | None:

@@ -98,9 +98,10 @@ def period(date_from: date | None, date_to: date | None, today: date) -> tuple[s
     return start.isoformat(), end.isoformat()
 
 
-def claim_rows(stored: StoredClaim, revoked: set[str] | frozenset[str] = frozenset()) -> list[TranscriptRow]:
+def claim_rows(stored: StoredClaim) -> list[TranscriptRow]:
     """One row per certificate (course) of a committed claim; revoked certificates are left out."""
     claim = stored.record
+    revoked = set(claim.revocations)
     zone = ZoneInfo(claim.time_zone or "UTC")
     by_course: dict[str, list[Any]] = {}
     for line in stored.lines:
@@ -113,8 +114,8 @@ def claim_rows(stored: StoredClaim, revoked: set[str] | frozenset[str] = frozens
         if not lines:
             continue
         last = max(line.earned_at for line in lines)
-        tags = sorted({tag for line in lines for tag in getattr(line, "topics", ()) or ()})
-        live = {getattr(line, "live", None) for line in lines}
+        tags = sorted({tag for line in lines for tag in line.topics})
+        live = {line.live for line in lines}
         rows.append(
             TranscriptRow(
                 source="claim",

@@ -46,6 +46,11 @@ def certificate_key(user_id: str, claim_id: str) -> str:
     return f"certificates/{user_id}/{claim_id}.pdf"
 
 
+def transcript_key(user_id: str, transcript_id: str) -> str:
+    """A transcript PDF; the bucket's lifecycle deletes it after a day, like a preview."""
+    return f"transcripts/{user_id}/{transcript_id}.pdf"
+
+
 def preview_key(user_id: str, preview_id: str) -> str:
     return f"previews/{user_id}/{preview_id}.pdf"
 

@@ -17,7 +17,7 @@ def _sqs() -> Any:
     return boto3.client("sqs", region_name=get_settings().region)
 
 
-def _send(body: dict[str, str]) -> None:
+def _send(body: dict[str, Any]) -> None:
     # The message carries the sender's correlation id, so the worker's logs join the request's.
     attributes = {}
     correlation = correlation_id()
@@ -36,6 +36,11 @@ def send_render(user_id: str, claim_id: str) -> None:
 def send_status_list(list_id: str) -> None:
     """Ask the certificate worker, the only signer, to sign a status list's latest version again."""
     _send({"status_list": list_id})
+
+
+def send_transcript(user_id: str, date_from: str, date_to: str, key: str) -> None:
+    """Ask the certificate worker to render a transcript too long for the request, at `key`."""
+    _send({"transcript": {"user_id": user_id, "from": date_from, "to": date_to, "key": key}})
 
 
 def reset_clients() -> None:

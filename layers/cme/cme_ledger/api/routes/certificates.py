@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -13,8 +13,8 @@ from cme_ledger.api.resolver import current_identity, ok
 from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.claims import ClaimId, claim_input
 from cme_ledger.api.routes.common import refusals
-from cme_ledger.api.schemas import ClaimRequest
-from cme_ledger.services import certificates, claims, credentials
+from cme_ledger.api.schemas import ClaimRequest, IsoDate
+from cme_ledger.services import certificates, claims, credentials, transcript
 
 router = Router()
 AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -69,3 +69,43 @@ def download_certificate(
 def claim_credentials(claim_id: ClaimId):
     identity = current_identity(router)
     return ok(credentials.claim_credentials(identity.user_id, claim_id))
+
+
+@router.get(
+    "/me/transcript",
+    summary="The caller's transcript of claimed and external credit (JSON, CSV, or a PDF's URL)",
+    tags=["renewal"],
+    security=AUTH,
+    responses={
+        200: {
+            "description": "json: the transcript; csv: the same rows (RFC 4180, UTF-8); pdf: a download URL",
+            "content": {
+                r.JSON: {"schema": {"type": "object", "anyOf": [r.TRANSCRIPT, r.DOWNLOAD]}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        },
+        **refusals(401, 422),
+    },
+)
+def get_transcript(
+    date_from: Annotated[
+        IsoDate | None, Query(alias="from", description="First day (default: 3 years before to)")
+    ] = None,
+    date_to: Annotated[
+        IsoDate | None, Query(alias="to", description="Last day (default: today, in the learner's zone)")
+    ] = None,
+    format: Annotated[Literal["json", "csv", "pdf"], Query()] = "json",
+):
+    identity = current_identity(router)
+    answer_ = transcript.get_transcript(identity.user_id, identity.name, date_from, date_to, format)
+    if answer_.kind == "csv":
+        return Response(
+            status_code=200,
+            content_type="text/csv; charset=utf-8",
+            body=answer_.body,
+            headers={
+                "Content-Disposition": 'attachment; filename="cme-transcript.csv"',
+                "Cache-Control": "no-store",
+            },
+        )
+    return ok(answer_.body)
