@@ -13,8 +13,6 @@ Cold start: the models are defined with `defer_build` (a function builds the val
 answers it gives, on first use), and each routes module imports only the answer modules it needs.
 """
 
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import Annotated, Any
 

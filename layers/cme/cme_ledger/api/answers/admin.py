@@ -1,8 +1,6 @@
 """What the admin routes answer (API.md, "Admin"); the course and the membership are in catalogue
 and profile."""
 
-from __future__ import annotations
-
 from cme_ledger.api.answers import Answer, Count
 
 

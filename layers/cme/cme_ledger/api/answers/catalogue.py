@@ -1,7 +1,5 @@
 """The catalogue (API.md, "Learner"): credit types and courses."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """Claims and their certificates (API.md, "Claims")."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field

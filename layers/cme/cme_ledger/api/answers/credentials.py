@@ -1,7 +1,5 @@
 """Verification and portable credentials (API.md, "Public" and "Portable credentials")."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field

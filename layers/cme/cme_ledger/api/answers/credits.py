@@ -1,7 +1,5 @@
 """The learner's credit (API.md, "Learner": GET /credits, GET /credits/summary)."""
 
-from __future__ import annotations
-
 from cme_ledger.api.answers import Amount, Answer, Count, Time
 
 

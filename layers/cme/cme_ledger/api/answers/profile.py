@@ -1,7 +1,5 @@
 """The learner's profile and membership (API.md, "Learner": GET/PUT /me; the admin's membership)."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from cme_ledger.api.answers import Answer, Time, omittable

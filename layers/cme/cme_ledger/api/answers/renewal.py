@@ -1,8 +1,6 @@
 """Requirement sets, progress, the project's explanation, external credit and topic tags (API.md,
 "Renewal"; the explanation is the project's own route, docs/requirements.md)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field

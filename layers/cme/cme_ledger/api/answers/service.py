@@ -1,7 +1,5 @@
 """Answers about the service itself: liveness and the OpenAPI document (API.md, "Public")."""
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import ConfigDict

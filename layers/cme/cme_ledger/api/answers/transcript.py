@@ -1,7 +1,5 @@
 """The learner's transcript (API.md, "Renewal": GET /me/transcript as JSON)."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field
