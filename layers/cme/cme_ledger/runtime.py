@@ -30,6 +30,7 @@ def reset() -> None:
     from cme_ledger import clock
     from cme_ledger.api import cursor
     from cme_ledger.config import reset_settings
+    from cme_ledger.services import catalog
     from cme_ledger.store import board_reports, db, objects, queue, reminders, signing
 
     reset_settings()
@@ -40,5 +41,6 @@ def reset() -> None:
     signing.reset_clients()
     reminders.reset_clients()
     cursor.reset_secret()
+    catalog.forget()
     clock.set_clock(None)
     set_fault(None)
