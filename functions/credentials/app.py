@@ -21,4 +21,4 @@ app = create_app(router)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve(app, event, context, public_only=True)
+    return resolve(app, event, context)

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from cme_ledger.api.resolver import PUBLIC_ROUTES
 from infra import template as tpl
 from infra.localstack.web import prefers_html
 
@@ -31,12 +30,10 @@ PROGRAMS = {
 }
 
 
-def test_the_resolvers_public_routes_are_the_templates() -> None:
-    assert {r.route_key for r in tpl.routes() if r.public} == PUBLIC_ROUTES
-
-
 def test_every_route_of_the_credentials_function_is_public() -> None:
-    """It resolves with public_only (CloudFront's function URL events name no route)."""
+    """Its app lets every request through without a token (`all_public`: CloudFront's function URL
+    events name no route); tests/integration/test_routes_declared_once.py holds its routes to the
+    template's."""
     for name in ("CredentialsFunction", "CredentialsEdgeFunction"):
         function = tpl.functions()[name]
         assert all(route.public for route in function.routes), name

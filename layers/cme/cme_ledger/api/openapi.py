@@ -1,4 +1,9 @@
-"""The OpenAPI document of the whole API, generated from the routers (never written by hand)."""
+"""The OpenAPI document of the whole API, generated from the routers (never written by hand).
+
+`make openapi` writes it to api/openapi.json, which GET /openapi.json serves as it is (building it
+takes every router and model: never in a request) and which docs/openapi.json links to; a test holds
+the file to this. Routes never import this module: it imports them.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +22,9 @@ def document() -> dict[str, Any]:
     from cme_ledger.api.resolver import create_app
     from cme_ledger.api.routes import admin, certificates, claims, credentials, credits, renewal
 
-    app = create_app(credits.router, claims.router, certificates.router, admin.router, renewal.router)
-    app.include_router(credentials.router)
+    app = create_app(
+        credits.router, claims.router, certificates.router, admin.router, renewal.router, credentials.router
+    )
     schema = app.get_openapi_json_schema(
         title=TITLE,
         version=VERSION,

@@ -4,34 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from cme_ledger.api import errors, jsonio
+from cme_ledger.api.answers import Answer, Error
+from cme_ledger.api.routing import ApiRouter, Operation
 from cme_ledger.domain.errors import DomainError, Forbidden, NotFound, Unauthorized
 from cme_ledger.observability import logger
 
 JSON = "application/json"
-
-# Routes the template declares without the JWT authorizer.
-PUBLIC_ROUTES = frozenset(
-    {
-        "GET /health",
-        "GET /openapi.json",
-        "GET /verify/{code}",
-        "GET /verify/{code}/credential",
-        "GET /issuer",
-        "GET /.well-known/jwks.json",
-        "GET /credentials/status/{list_id}",
-    }
-)
 ADMIN_GROUP = "admin"
 
 
@@ -119,14 +106,14 @@ def current_identity(app: APIGatewayHttpResolver | Router) -> Identity:
     return identity
 
 
-def ok(body: Any, status: int = 200) -> Response:
-    """A JSON answer serialized by us, so amounts keep their exact decimal digits."""
-    return Response(status_code=status, content_type=JSON, body=jsonio.dumps(body))
+def ok(model: type[Answer], body: Any, status: int = 200) -> Response:
+    """An answer of API.md: `body` serialised through its model (api.answers), amounts exact."""
+    return Response(status_code=status, content_type=JSON, body=model.text(body))
 
 
 def error_response(error: DomainError) -> Response:
     return Response(
-        status_code=errors.status_of(error), content_type=JSON, body=jsonio.dumps(errors.error_body(error))
+        status_code=errors.status_of(error), content_type=JSON, body=Error.text(errors.error_body(error))
     )
 
 
@@ -136,7 +123,7 @@ def _raw_error(
     return {
         "statusCode": status,
         "headers": {"Content-Type": JSON},
-        "body": jsonio.dumps(errors.envelope(code, message, details)),
+        "body": Error.text(errors.envelope(code, message, details)),
         "isBase64Encoded": False,
     }
 
@@ -160,7 +147,7 @@ def _validation_response(exc: RequestValidationError) -> Response:
         return Response(
             status_code=400,
             content_type=JSON,
-            body=jsonio.dumps(errors.envelope("malformed_json", "The request body is not valid JSON.")),
+            body=Error.text(errors.envelope("malformed_json", "The request body is not valid JSON.")),
         )
     details = []
     for problem in problems:
@@ -174,26 +161,34 @@ def _validation_response(exc: RequestValidationError) -> Response:
     return Response(
         status_code=422,
         content_type=JSON,
-        body=jsonio.dumps(errors.envelope("validation_error", "The request is not valid.", details)),
+        body=Error.text(errors.envelope("validation_error", "The request is not valid.", details)),
     )
 
 
-class _DecodedPathResolver(APIGatewayHttpResolver):
-    """Path parameters as the caller meant them: /claims/caf%C3%A9 is the claim id "café".
+class ApiResolver(APIGatewayHttpResolver):
+    """A Powertools resolver that knows the operations of the routers it includes (api.routing):
+    `public_route_keys`, the routes a request without a token may reach; `all_public`, every route
+    public (the credentials function, which CloudFront also reaches through its function URL, whose
+    events name no route key)."""
 
-    Powertools matches its routes against the raw path, which API Gateway passes percent-encoded,
-    and hands the encoded text to the route: an admin's PUT /admin/members/a%20b/membership set the
-    membership of "a%20b", not of "a b", and a 30-character claim id of accented letters was a 422
-    for being longer than 64. (Overrides Powertools' one hook for this; tests/integration covers it.)
-    """
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.operations: tuple[Operation, ...] = ()
+        self.public_route_keys: frozenset[str] = frozenset()
+        self.all_public = False
 
-    def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
-        return {name: unquote(value, errors="replace") for name, value in match.groupdict().items()}
+    def include_router(self, router: Router, prefix: str | None = None) -> None:
+        if not isinstance(router, ApiRouter) or prefix:
+            raise TypeError("an ApiRouter, without prefix: its operations are the template's routes")
+        super().include_router(router)
+        self.operations += tuple(router.operations)
+        self.public_route_keys = frozenset(op.route_key for op in self.operations if op.public)
+        self.all_public = all(op.public for op in self.operations)
 
 
-def create_app(*routers: Router) -> APIGatewayHttpResolver:
+def create_app(*routers: ApiRouter) -> ApiResolver:
     """A resolver with validation, Decimal JSON, and every refusal in the error envelope of API.md."""
-    app = _DecodedPathResolver(
+    app = ApiResolver(
         enable_validation=True,
         serializer=jsonio.dumps,
         json_body_deserializer=jsonio.loads,
@@ -248,21 +243,12 @@ def _is_json_type(value: str) -> bool:
 
 
 def resolve(
-    app: APIGatewayHttpResolver,
-    event: dict[str, Any],
-    context: Any,
-    *,
-    admin_only: bool = False,
-    public_only: bool = False,
+    app: ApiResolver, event: dict[str, Any], context: Any, *, admin_only: bool = False
 ) -> dict[str, Any]:
-    """The answer to one API request, and one log line about it (correlated by the request id).
-
-    `public_only`: every route of this app is public (the credentials function, which CloudFront
-    also reaches through its function URL, whose events name no route key).
-    """
+    """The answer to one API request, and one log line about it (correlated by the request id)."""
     began = time.perf_counter()
     identity = identity_of(event)
-    answer = _answer(app, event, context, identity, admin_only=admin_only, public_only=public_only)
+    answer = _answer(app, event, context, identity, admin_only=admin_only)
     status = int(answer.get("statusCode") or 0)
     about: dict[str, Any] = {
         "route": event.get("routeKey"),
@@ -286,17 +272,11 @@ def _error_code(answer: dict[str, Any]) -> str | None:
 
 
 def _answer(
-    app: APIGatewayHttpResolver,
-    event: dict[str, Any],
-    context: Any,
-    identity: Identity | None,
-    *,
-    admin_only: bool = False,
-    public_only: bool = False,
+    app: ApiResolver, event: dict[str, Any], context: Any, identity: Identity | None, *, admin_only: bool
 ) -> dict[str, Any]:
     """Authenticate and authorize before validation, as API.md orders refusals: 401, 403, then 400/422."""
     route_key = str(event.get("routeKey") or "")
-    if route_key not in PUBLIC_ROUTES and not public_only:
+    if route_key not in app.public_route_keys and not app.all_public:
         if identity is None:
             return _raw_error(401, Unauthorized.code, Unauthorized.message)
         if admin_only and not identity.is_admin:

@@ -1,1 +1,1 @@
-"""Routers, one per API function; api.openapi includes them all for the OpenAPI document."""
+"""Routers, one per API function (functions/<name>/app.py includes its own; api.openapi all of them)."""

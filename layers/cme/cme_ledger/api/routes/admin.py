@@ -4,37 +4,37 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from cme_ledger.api import responses as r
+from cme_ledger.api.answers.admin import AbpReport, ExpirySweep, RecordedCredits, ReminderRun
+from cme_ledger.api.answers.catalogue import Course
+from cme_ledger.api.answers.credentials import Revocation
+from cme_ledger.api.answers.profile import Membership
 from cme_ledger.api.resolver import ok
-from cme_ledger.api.responses import answer
-from cme_ledger.api.routes.common import refusals
+from cme_ledger.api.routing import ApiRouter, PercentDecoded, answer, refusals
 from cme_ledger.api.schemas import CoursePut, CreditBatch, MembershipPut, RevokeRequest
 from cme_ledger.domain.credits import NewCredit
 from cme_ledger.services import catalog, credits, profiles, status_lists
 
-router = Router()
-AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+router = ApiRouter()
 # With a body: malformed JSON (400) and invalid fields (422); without one, only the authorizer refuses.
 WITH_BODY = refusals(400, 401, 403, 422)
 WITHOUT_BODY = refusals(401, 403)
 
-CourseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-UserId = Annotated[str, Path(min_length=1, max_length=128)]
-Code = Annotated[str, Path(description="The certificate code (case and hyphens ignored)")]
+CourseId = Annotated[str, PercentDecoded, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+UserId = Annotated[str, PercentDecoded, Path(min_length=1, max_length=128)]
+Code = Annotated[str, PercentDecoded, Path(description="The certificate code (case and hyphens ignored)")]
 
 
 @router.put(
     "/admin/courses/<course_id>",
     summary="Create or replace a course",
     tags=["admin"],
-    security=AUTH,
-    responses={**answer(200, r.COURSE, "The course"), **WITH_BODY},
+    responses={**answer(200, Course, "The course"), **WITH_BODY},
 )
 def put_course(course_id: CourseId, body: Annotated[CoursePut, Body()]):
     return ok(
+        Course,
         catalog.put_course(
             course_id,
             body.title,
@@ -44,7 +44,7 @@ def put_course(course_id: CourseId, body: Annotated[CoursePut, Body()]):
             body.pars_activity_id,
             body.topics,
             body.live,
-        )
+        ),
     )
 
 
@@ -52,72 +52,66 @@ def put_course(course_id: CourseId, body: Annotated[CoursePut, Body()]):
     "/admin/credits",
     summary="Record earned credit (idempotent per user_id and source_id)",
     tags=["admin"],
-    security=AUTH,
-    responses={**answer(201, r.RECORDED_CREDITS, "One answer per item, in order"), **WITH_BODY},
+    responses={**answer(201, RecordedCredits, "One answer per item, in order"), **WITH_BODY},
 )
 def record_credits(body: Annotated[CreditBatch, Body()]):
     items = [
         NewCredit(i.user_id, i.course_id, i.topic, i.amount, i.source_id, i.earned_at) for i in body.items
     ]
-    return ok({"items": credits.record_credits(items)}, 201)
+    return ok(RecordedCredits, {"items": credits.record_credits(items)}, 201)
 
 
 @router.put(
     "/admin/members/<user_id>/membership",
     summary="Set a learner's premium membership",
     tags=["admin"],
-    security=AUTH,
-    responses={**answer(200, r.MEMBERSHIP, "The learner's membership"), **WITH_BODY},
+    responses={**answer(200, Membership, "The learner's membership"), **WITH_BODY},
 )
 def put_membership(user_id: UserId, body: Annotated[MembershipPut, Body()]):
-    return ok(profiles.set_membership(user_id, body.premium_until))
+    return ok(Membership, profiles.set_membership(user_id, body.premium_until))
 
 
 @router.post(
     "/admin/sweeps/expiry",
     summary="Run the expiry sweep now (the same code as the daily schedule)",
     tags=["admin"],
-    security=AUTH,
-    responses={**answer(200, r.SWEEP, "What the sweep did"), **WITHOUT_BODY},
+    responses={**answer(200, ExpirySweep, "What the sweep did"), **WITHOUT_BODY},
 )
 def run_expiry_sweep():
     from cme_ledger import jobs
 
-    return ok(jobs.expiry_sweep())
+    return ok(ExpirySweep, jobs.expiry_sweep())
 
 
 @router.post(
     "/admin/reports/abp",
     summary="Write the ABP MOC Part 2 batch file now (the same code as the daily schedule)",
     tags=["admin"],
-    security=AUTH,
-    responses={**answer(200, r.BOARD_REPORT, "The batch written"), **WITHOUT_BODY},
+    responses={**answer(200, AbpReport, "The batch written"), **WITHOUT_BODY},
 )
 def run_abp_report():
     from cme_ledger import jobs
 
-    return ok(jobs.abp_report())
+    return ok(AbpReport, jobs.abp_report())
 
 
 @router.post(
     "/admin/reminders/run",
     summary="Send the reminders now (the same code as the daily schedule)",
     tags=["admin"],
-    security=AUTH,
-    responses={**answer(200, r.REMINDERS, "What the run sent, and what it read"), **WITHOUT_BODY},
+    responses={**answer(200, ReminderRun, "What the run sent, and what it read"), **WITHOUT_BODY},
 )
 def run_reminders():
     from cme_ledger import jobs
 
-    return ok(jobs.reminders())
+    return ok(ReminderRun, jobs.reminders())
 
 
 @router.post(
     "/admin/certificates/<code>/revoke",
     summary="Revoke a certificate (idempotent: again, the first answer)",
     tags=["admin"],
-    security=AUTH,
-    responses={**answer(200, r.REVOCATION, "The revocation"), **refusals(400, 401, 403, 404, 422)},
+    responses={**answer(200, Revocation, "The revocation"), **refusals(400, 401, 403, 404, 422)},
 )
 def revoke_certificate(code: Code, body: Annotated[RevokeRequest, Body()]):
-    return ok(status_lists.revoke(code, body.reason))
+    return ok(Revocation, status_lists.revoke(code, body.reason))

@@ -5,43 +5,41 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from cme_ledger.api import responses as r
+from cme_ledger.api.answers import Download
+from cme_ledger.api.answers.claims import ClaimPreview
+from cme_ledger.api.answers.credentials import CredentialList
+from cme_ledger.api.answers.transcript import Transcript
 from cme_ledger.api.resolver import current_identity, ok
-from cme_ledger.api.responses import answer
 from cme_ledger.api.routes.claims import ClaimId, claim_input
-from cme_ledger.api.routes.common import refusals
+from cme_ledger.api.routing import JSON, ApiRouter, answer, redirect, refusals
 from cme_ledger.api.schemas import ClaimRequest, IsoDate
 from cme_ledger.services import certificates, claims, credentials, transcript
 
-router = Router()
-AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+router = ApiRouter()
 
 
 @router.post(
     "/claims/preview",
     summary="Preview a claim and its certificate PDF (nothing is claimed)",
     tags=["claims"],
-    security=AUTH,
-    responses={**answer(200, r.PREVIEW, "The preview"), **refusals(400, 401, 403, 409, 422)},
+    responses={**answer(200, ClaimPreview, "The preview"), **refusals(400, 401, 403, 409, 422)},
 )
 def preview_claim(body: Annotated[ClaimRequest, Body()]):
     identity = current_identity(router)
     prepared, view = claims.preview(identity.user_id, claim_input(body), identity.name)
     view["preview_url"] = certificates.preview_pdf(identity.user_id, prepared)
-    return ok(view)
+    return ok(ClaimPreview, view)
 
 
 @router.get(
     "/claims/<claim_id>/certificate",
     summary="A short-lived download URL of a claim's certificate PDF",
     tags=["certificates"],
-    security=AUTH,
     responses={
-        **answer(200, r.DOWNLOAD, "A presigned GET URL of the PDF"),
-        **r.redirect("redirect=true: Location is the download URL"),
+        **answer(200, Download, "A presigned GET URL of the PDF"),
+        **redirect("redirect=true: Location is the download URL"),
         **refusals(401, 404, 409, 422),
     },
 )
@@ -53,34 +51,32 @@ def download_certificate(
     url, expires_in = certificates.certificate_url(identity.user_id, claim_id)
     if redirect:
         return Response(status_code=303, headers={"Location": url, "Cache-Control": "no-store"}, body="")
-    return ok({"url": url, "expires_in": expires_in})
+    return ok(Download, {"url": url, "expires_in": expires_in})
 
 
 @router.get(
     "/claims/<claim_id>/credentials",
     summary="The claim's Open Badges 3.0 credentials, one per certificate (VC-JWT)",
     tags=["credentials"],
-    security=AUTH,
     responses={
-        **answer(200, r.CREDENTIALS, "One credential per certificate"),
+        **answer(200, CredentialList, "One credential per certificate"),
         **refusals(401, 404, 409, 422),
     },
 )
 def claim_credentials(claim_id: ClaimId):
     identity = current_identity(router)
-    return ok(credentials.claim_credentials(identity.user_id, claim_id))
+    return ok(CredentialList, credentials.claim_credentials(identity.user_id, claim_id))
 
 
 @router.get(
     "/me/transcript",
     summary="The caller's transcript of claimed and external credit (JSON, CSV, or a PDF's URL)",
     tags=["renewal"],
-    security=AUTH,
     responses={
         200: {
             "description": "json: the transcript; csv: the same rows (RFC 4180, UTF-8); pdf: a download URL",
             "content": {
-                r.JSON: {"schema": {"type": "object", "anyOf": [r.TRANSCRIPT, r.DOWNLOAD]}},
+                JSON: {"model": Transcript | Download},
                 "text/csv": {"schema": {"type": "string"}},
             },
         },
@@ -108,4 +104,4 @@ def get_transcript(
                 "Cache-Control": "no-store",
             },
         )
-    return ok(answer_.body)
+    return ok(Transcript if answer_.kind == "json" else Download, answer_.body)
