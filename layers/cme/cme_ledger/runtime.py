@@ -30,15 +30,21 @@ def reset() -> None:
     from cme_ledger import clock
     from cme_ledger.api import cursor
     from cme_ledger.config import reset_settings
-    from cme_ledger.store import board_reports, db, objects, queue, reminders, signing
 
     reset_settings()
+    reset_clients()
+    cursor.reset_secret()
+    clock.set_clock(None)
+    set_fault(None)
+
+
+def reset_clients() -> None:
+    """Forget every AWS client and the models' table connections: each is made again on first use."""
+    from cme_ledger.store import board_reports, db, objects, queue, reminders, signing
+
     db.unbind()
     objects.reset_clients()
     queue.reset_clients()
     board_reports.reset_clients()
     signing.reset_clients()
     reminders.reset_clients()
-    cursor.reset_secret()
-    clock.set_clock(None)
-    set_fault(None)
