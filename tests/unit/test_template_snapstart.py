@@ -71,8 +71,8 @@ def test_api_functions_are_invoked_through_an_alias_of_published_versions() -> N
     for name in API_FUNCTIONS:
         p = props(name)
         assert p["AutoPublishAlias"] == "live", name
-        # Old versions (and their snapshots, billed while cached) go when the alias moves on.
-        assert p["VersionDeletionPolicy"] == "Delete", name
+        # Never Delete: a version Lambda hands back unchanged would be the live one (docs/deploy.md).
+        assert p["VersionDeletionPolicy"] == "Retain", name
 
 
 def test_every_deploy_that_changes_what_a_function_runs_publishes_a_version() -> None:
@@ -91,6 +91,9 @@ def test_every_deploy_that_changes_what_a_function_runs_publishes_a_version() ->
         assert "SnapStart" in read and "LogLevel" in read, read
         described = parameters_in(p["VersionDescription"])
         assert read <= described, f"{name}: a change of {sorted(read - described)} would publish no version"
+        # And nothing else: with the same code and configuration, Lambda publishes nothing new and
+        # hands back the last version, so a parameter named there must change what the function runs.
+        assert described <= read, f"{name}: {sorted(described - read)} change nothing the function runs"
 
 
 def test_the_function_url_and_its_permissions_name_the_alias() -> None:
