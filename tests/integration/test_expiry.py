@@ -13,9 +13,8 @@ import pytest
 from cme_ledger import clock
 from cme_ledger.services.audit import audit
 from cme_ledger.services.expiry import expire_due_credits
-from cme_ledger.store import claims as claim_store
+from cme_ledger.store import claim_writes, db
 from cme_ledger.store import credits as credit_store
-from cme_ledger.store import db
 from cme_ledger.store import expiry as store_expiry
 from infra import template as tpl
 from infra.invoke import invoke
@@ -178,14 +177,14 @@ def test_claim_checked_before_the_instant_loses_to_the_sweep(
 ) -> None:
     """A claim prepared a second before the instant whose write comes after the sweep marked the
     credit is refused: never both claimed and expired."""
-    real_apply = claim_store.apply_chunk
+    real_apply = claim_writes.apply_chunk
 
     def sweep_first(*args: Any, **kwargs: Any) -> str:
         at(WINDOW_CLOSES)
         assert expire_due_credits()["expired"] == 2
         return real_apply(*args, **kwargs)
 
-    monkeypatch.setattr(claim_store, "apply_chunk", sweep_first)
+    monkeypatch.setattr(claim_writes, "apply_chunk", sweep_first)
     at("2026-01-10T11:59:59Z")
     refused = claim({"selections": [{"credit_id": ledger["due"]}]})
     monkeypatch.undo()

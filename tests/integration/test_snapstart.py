@@ -15,6 +15,7 @@ from snapshot_restore_py import get_after_restore, get_before_snapshot
 from cme_ledger import snapstart
 from cme_ledger.api import cursor
 from cme_ledger.config import get_settings
+from cme_ledger.services import catalog
 from cme_ledger.store import board_reports, db, objects, queue, reminders
 from infra import template as tpl
 from infra.invoke import handler_of
@@ -85,10 +86,12 @@ def test_hooks_then_requests(aws: Any, unfrozen: None, function: str) -> None:
 
     # A snapshot shares this state; after the restore it is each environment's own.
     cursor._secret()
+    catalog.catalogue()
     drawn_in_snapshot = random.getstate()
     snapstart.after_restore()
     assert random.getstate() != drawn_in_snapshot
     assert cursor._secret.cache_info().currsize == 0
+    assert catalog._cached is None  # aged on the monotonic clock: a restore need not advance it
     assert db._bound is not None  # long-lived (or container) credentials: the clients stay
 
     reply = REQUESTS[function]()

@@ -18,7 +18,9 @@ LEARNER = "learner-f"
 CREDITS = 250  # three chunks of at most 99 credits
 # These tests deliver no render messages: invariant 3 (certificates) is tested with the worker.
 RENDERING_NOT_UNDER_TEST = 24 * 60
-STEPS = ["pending", "chunk:0", "chunk:1", "chunk:2", "commit"]
+# The pending record rides in chunk 0 and the commit in chunk 2 (docs/adr/0001): "chunk:2" is
+# after the commit, "commit" after it too but just before the render message.
+STEPS = ["chunk:0", "chunk:1", "chunk:2", "commit"]
 
 
 class Crash(Exception):

@@ -6,6 +6,8 @@ import itertools
 from decimal import Decimal
 
 from cme_ledger.domain.claim_plan import (
+    FIRST_LINES,
+    ITEMS,
     MAX_LINES,
     PAGE_BUDGET,
     CourseSnapshot,
@@ -15,6 +17,7 @@ from cme_ledger.domain.claim_plan import (
     line_bytes,
     listed_titles,
     order_lines,
+    plan,
 )
 from cme_ledger.domain.topic_tags import TOPIC_TAGS
 
@@ -101,3 +104,23 @@ def test_a_line_s_topic_tags_and_live_count_toward_its_page() -> None:
     assert line_bytes(line(1, "em", tags=tuple(TOPIC_TAGS))) - line_bytes(line(1, "em")) > sum(
         len(t) for t in TOPIC_TAGS
     )
+
+
+def test_a_claim_that_fits_one_transaction_is_one() -> None:
+    """Credits + page + claim record + a code item per course + the board entry + the catalogue
+    check: at most 100 items (issue 15)."""
+    _, snapshot = snapshots()
+    three = [line(i, ("em", "ob", "tox")[i % 3]) for i in range(ITEMS - 3 - 3)]  # 94 + 3 + 3 = 100
+    made = plan(three, snapshot, board=False)  # type: ignore[arg-type]
+    assert made.single and len(made.chunks) == 1 and len(made.chunks[0].lines) == 94
+    # the board entry is the 101st item
+    assert not plan(three, snapshot, board=True).single  # type: ignore[arg-type]
+    assert not plan([line(i, "em") for i in range(97)], snapshot, board=False).single  # type: ignore[arg-type]
+
+
+def test_a_larger_claim_leaves_room_in_its_first_chunk_for_its_record_and_catalogue_check() -> None:
+    _, snapshot = snapshots()
+    made = plan([line(i, "em") for i in range(250)], snapshot, board=False)  # type: ignore[arg-type]
+    assert not made.single
+    assert [len(c.lines) for c in made.chunks] == [FIRST_LINES, 99, 250 - FIRST_LINES - 99]
+    assert FIRST_LINES + 1 + 1 + 1 == ITEMS  # its page, the pending record, the catalogue check

@@ -26,14 +26,16 @@ def set_fault(hook: Callable[[str], None] | None) -> None:
 
 
 def reset() -> None:
-    """Forget settings, clients, the cursor secret, the clock and the fault hook."""
+    """Forget settings, clients, the cursor secret, the catalogue copy, the clock and the fault hook."""
     from cme_ledger import clock
     from cme_ledger.api import cursor
     from cme_ledger.config import reset_settings
+    from cme_ledger.services import catalog
 
     reset_settings()
     reset_clients()
     cursor.reset_secret()
+    catalog.forget()
     clock.set_clock(None)
     set_fault(None)
 

@@ -14,7 +14,8 @@ snapshot. Each API function's app.py calls `register`, which hands Lambda's Pyth
 - after each restore, `after_restore` makes unique again what the snapshot shares between every
   environment restored from it: the state of `random` (botocore's retry jitter: certificate and
   verify codes never come from `random`, always from `secrets`), the cursor signing secret (never
-  in a snapshot: dropped, fetched again on first use), and the AWS clients when their credentials
+  in a snapshot: dropped, fetched again on first use), the catalogue copy (time-based: its age is
+  measured on the monotonic clock), and the AWS clients when their credentials
   are temporary keys from the environment (SnapStart functions get container credentials instead,
   which botocore fetches again when they expire: the clients are kept then).
 
@@ -128,9 +129,13 @@ def after_restore() -> None:
     """Make unique what the snapshot shares between environments (Lambda: after every restore)."""
     from cme_ledger import runtime
     from cme_ledger.api import cursor
+    from cme_ledger.services import catalog
 
     random.seed()  # from os.urandom: each restored environment its own sequence
     cursor.reset_secret()
+    # Its age is measured on time.monotonic(), which need not count the time a snapshot spent
+    # cached: a copy read before the snapshot could pass for fresh days later.
+    catalog.forget()
     if static_credentials():
         runtime.reset_clients()
 

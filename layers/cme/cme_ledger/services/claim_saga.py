@@ -1,5 +1,6 @@
-"""The claim protocol (docs/adr/0001-claim-protocol.md): apply a planned claim chunk by chunk, commit
-it, or undo it; resume one a process left half way. Each step is one call into the store; every
+"""The claim protocol (docs/adr/0001-claim-protocol.md): write a small claim whole in one transaction,
+or a large one chunk by chunk with its bookkeeping riding in the chunks; undo it; resume one a
+process left half way. Each step is one call into the store; every
 decision (what a chunk holds, why a chunk was refused) is the pure domain's.
 """
 
@@ -20,13 +21,14 @@ from cme_ledger.domain.claim_decision import (
     planned_line,
     stored_refusal,
 )
-from cme_ledger.domain.claim_plan import Chunk
+from cme_ledger.domain.claim_plan import Chunk, Plan, applied_page, commit_fits
 from cme_ledger.domain.claim_views import claim_view
 from cme_ledger.domain.credits import claimable, is_expired, unclaimed_per_type
 from cme_ledger.domain.errors import CreditsUnavailable, DomainError, NotFound
-from cme_ledger.domain.model import ClaimRecord, Course, CourseSnapshot
+from cme_ledger.domain.model import ClaimPage, ClaimRecord, Course, CourseSnapshot, StoredClaim
 from cme_ledger.services import reminders
 from cme_ledger.services.catalog import courses_by_id
+from cme_ledger.store import claim_writes as writes
 from cme_ledger.store import claims as store
 from cme_ledger.store import credits as credit_store
 from cme_ledger.store import queue
@@ -48,33 +50,96 @@ def snapshots(courses: Mapping[str, Course]) -> Callable[[str], CourseSnapshot]:
     return snapshot
 
 
-def run(record: ClaimRecord, chunks: list[Chunk]) -> dict[str, Any]:
-    """Apply the chunks in order, then commit; the 201 answer, or the refusal once undone."""
-    for chunk in chunks:
+def start(record: ClaimRecord, plan: Plan, catalogue_version: int) -> dict[str, Any]:
+    """Write a planned claim: the 201 answer, or the refusal.
+
+    A claim that fits one transaction is written whole in it, committed (no pending record, no
+    separate commit). A larger one puts its pending record in its first chunk's transaction, and
+    both prove the catalogue unchanged there. Nothing is written when that first transaction fails:
+    a credit conflict is refused as it is, `writes.ClaimExists` and `writes.CatalogueChanged` go to
+    the caller (replay; retry with a fresh catalogue).
+    """
+    first = plan.chunks[0]
+    now = clock.iso(clock.now())
+    page = applied_page(record.user_id, record.claim_id, first, now)
+    if plan.single:
+        committed = _committing(record, now)
+        stored = StoredClaim(committed, (page,))
+        riders = writes.Riders(
+            record=committed,
+            certificates=tuple(certificate_entries(stored)),
+            catalogue_version=catalogue_version,
+        )
+    else:
+        stored = StoredClaim(record, (page,))
+        riders = writes.Riders(record=record, catalogue_version=catalogue_version)
+    try:
+        writes.apply_chunk(record.user_id, record.claim_id, record.credit_type, first, now, riders)
+    except writes.ChunkConflict as conflict:
+        raise _diagnosed(record, first, conflict) from None
+    if plan.single:
+        return _committed(stored)
+    runtime.step(f"chunk:{first.index}")
+    return run(record, plan.chunks[1:], stored.pages)
+
+
+def run(record: ClaimRecord, chunks: list[Chunk], applied: tuple[ClaimPage, ...]) -> dict[str, Any]:
+    """Apply a pending claim's remaining chunks in order, the commit riding in the last one when it
+    has room (else one more transaction); the 201 answer, or the refusal once undone. `applied`:
+    the pages of the chunks applied before."""
+    pages = list(applied)
+    for position, chunk in enumerate(chunks):
+        # The clock is read for each write: a credit whose window closes while a long claim runs
+        # cannot be taken after that instant (DESIGN invariant 4).
+        now = clock.iso(clock.now())
+        page = applied_page(record.user_id, record.claim_id, chunk, now)
+        riders = writes.Riders()
+        last = position == len(chunks) - 1
+        if last:
+            committed = _committing(record, now)
+            certificates = certificate_entries(StoredClaim(committed, (*pages, page)))
+            if commit_fits(len(chunk.lines), len(certificates), bool(record.board_report)):
+                riders = writes.Riders(commit=committed, certificates=tuple(certificates))
         try:
-            # The clock is read for each write: a credit whose window closes while a long claim runs
-            # cannot be taken after that instant (DESIGN invariant 4).
-            store.apply_chunk(
-                record.user_id, record.claim_id, record.credit_type, chunk, clock.iso(clock.now())
+            outcome = writes.apply_chunk(
+                record.user_id, record.claim_id, record.credit_type, chunk, now, riders
             )
-        except store.ChunkConflict as conflict:
-            asked = {ln.credit_id: ln.amount for ln in chunk.lines if ln.credit_id in conflict.credit_ids}
-            found = credit_store.get_credits(record.user_id, asked)
-            refusal = diagnose(
-                record.claim_id, record.credit_type, asked, found, courses_by_id(), clock.now()
-            )
-            cancel(record, refusal)
+        except writes.ChunkConflict as conflict:
+            cancel(record, _diagnosed(record, chunk, conflict))
             raise _refusal_of(record) from None
-        except store.ClaimMoved:
+        except writes.ClaimMoved:
             return settled(record)
+        if outcome == "already":  # applied by an earlier process (resumed): its page is the truth
+            page = writes.get_page(record.user_id, record.claim_id, chunk.index) or page
+            riders = writes.Riders()
+        pages.append(page)
         runtime.step(f"chunk:{chunk.index}")
-    stored = store.load(record)
-    committed = replace(record, claimed_at=clock.iso(clock.now()))
-    if not store.commit(committed, certificate_entries(stored)):
+        if riders.commit is not None:
+            return _committed(StoredClaim(riders.commit, tuple(pages)))
+    stored = StoredClaim(record, tuple(pages))
+    committed = _committing(record, clock.iso(clock.now()))
+    if not writes.commit(committed, certificate_entries(replace(stored, record=committed))):
         return settled(record)
+    return _committed(replace(stored, record=committed))
+
+
+def _committing(record: ClaimRecord, claimed_at: str) -> ClaimRecord:
+    return replace(record, status="committed", claimed_at=claimed_at, render_queued=True)
+
+
+def _committed(stored: StoredClaim) -> dict[str, Any]:
+    """The claim is committed: queue its rendering and answer (recovery re-queues it if this process
+    dies first; a retry with the same key too)."""
     runtime.step("commit")
-    queue.send_render(record.user_id, record.claim_id)
-    return claim_view(replace(stored, record=committed), first_answer=True)
+    queue.send_render(stored.record.user_id, stored.record.claim_id)
+    return claim_view(stored, first_answer=True)
+
+
+def _diagnosed(record: ClaimRecord, chunk: Chunk, conflict: writes.ChunkConflict) -> DomainError:
+    """Why the credits of a refused chunk could not be taken, as they are now."""
+    asked = {ln.credit_id: ln.amount for ln in chunk.lines if ln.credit_id in conflict.credit_ids}
+    found = credit_store.get_credits(record.user_id, asked)
+    return diagnose(record.claim_id, record.credit_type, asked, found, courses_by_id(), clock.now())
 
 
 def resume(record: ClaimRecord) -> dict[str, Any]:
@@ -112,7 +177,8 @@ def resume(record: ClaimRecord) -> dict[str, Any]:
                 known.add(ln.course_id)
                 new_courses.append(snapshot(ln.course_id))
         chunks.append(Chunk(index, tuple(chunk_lines), tuple(new_courses)))
-    return run(record, chunks)
+    applied = tuple(pages[i] for i in range(done))
+    return run(record, chunks, applied)
 
 
 def settled(record: ClaimRecord) -> dict[str, Any]:

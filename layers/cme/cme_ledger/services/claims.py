@@ -6,11 +6,11 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from cme_ledger import clock, runtime
+from cme_ledger import clock
 from cme_ledger.config import get_settings
 from cme_ledger.domain import claim_decision as decide
+from cme_ledger.domain import claim_plan
 from cme_ledger.domain.claim_decision import ClaimInput, Prepared
-from cme_ledger.domain.claim_plan import cut_chunks
 from cme_ledger.domain.claim_views import API_STATUS, claim_view, list_item_view, preview_view
 from cme_ledger.domain.errors import (
     DomainError,
@@ -20,26 +20,38 @@ from cme_ledger.domain.errors import (
     RequestInProgress,
 )
 from cme_ledger.domain.model import ClaimRecord, StoredClaim
+from cme_ledger.domain.profiles import ABP
 from cme_ledger.services import claim_saga as saga
 from cme_ledger.services.catalog import courses_by_id
+from cme_ledger.store import claim_writes as writes
 from cme_ledger.store import claims as store
-from cme_ledger.store import credits as credit_store
-from cme_ledger.store import profiles, queue
+from cme_ledger.store import learner, queue
+
+CATALOGUE_ATTEMPTS = 3  # a claim decided with a stale catalogue is decided again with a fresh one
 
 
 def prepare(user_id: str, request: ClaimInput, token_name: str = "") -> Prepared:
     """Check a claim against the stored profile and credits, in API.md's order of refusals."""
+    return _prepared(user_id, request, token_name)[0]
+
+
+def _prepared(
+    user_id: str, request: ClaimInput, token_name: str, fresh: bool = False
+) -> tuple[Prepared, int]:
+    """The claim decided, and the catalogue version it was decided with. One read of the learner
+    (profile and credits together); the catalogue from this environment's copy unless `fresh`."""
     now = clock.now()
-    profile = decide.check_claimant(profiles.get_profile(user_id), request.credit_type, now)
-    courses = courses_by_id()
+    wanted = None if request.all else [s.credit_id for s in request.selections]
+    claimant = learner.read_claimant(user_id, wanted)
+    profile = decide.check_claimant(claimant.profile, request.credit_type, now)
+    courses = courses_by_id(fresh)
     if request.all:
-        chosen = decide.decide_all(
-            request.credit_type, credit_store.iter_credits(user_id, page_size=1000), courses, now
-        )
+        chosen = decide.decide_all(request.credit_type, claimant.credits.values(), courses, now)
     else:
-        found = credit_store.get_credits(user_id, (s.credit_id for s in request.selections))
-        chosen = decide.decide_selections(request.credit_type, request.selections, found, courses, now)
-    return decide.prepared(profile, token_name, request.credit_type, chosen, courses)
+        chosen = decide.decide_selections(
+            request.credit_type, request.selections, claimant.credits, courses, now
+        )
+    return decide.prepared(profile, token_name, request.credit_type, chosen, courses), courses.version
 
 
 def preview(user_id: str, request: ClaimInput, token_name: str = "") -> tuple[Prepared, dict[str, Any]]:
@@ -55,7 +67,8 @@ def create_claim(
 
     With an Idempotency-Key the claim id is derived from (learner, key): the claim record is the
     idempotency record, so a retry replays the first answer, and a retry after a crash resumes the
-    very same claim instead of making a second one.
+    very same claim instead of making a second one. The record is written by the claim's first
+    transaction (condition: absent), so a retry costs no read until it meets it.
     """
     keyed = idempotency_key is not None
     claim_id = (
@@ -64,34 +77,48 @@ def create_claim(
         else "cl_" + secrets.token_hex(12)
     )
     digest = decide.request_hash(request)
-    if keyed:
-        existing = store.get_claim(user_id, claim_id)
-        if existing is not None:
-            return _replay(existing, digest)
     try:
-        prepared = prepare(user_id, request, token_name)
+        return _write(user_id, claim_id, digest, request, token_name)
+    except writes.ClaimExists:
+        pass
     except DomainError as refusal:
-        if keyed:
-            kept = decide.refusal_record(user_id, claim_id, request, digest, refusal, clock.now())
-            if not store.create_pending(kept):
-                existing = store.get_claim(user_id, claim_id)
-                if existing is not None:
-                    return _replay(existing, digest)
-        raise
-    chunks = cut_chunks(prepared.lines, saga.snapshots(prepared.courses))
-    record = decide.pending_record(user_id, claim_id, digest, prepared, chunks, clock.now())
-    if not store.create_pending(record):
-        existing = store.get_claim(user_id, claim_id)
-        assert existing is not None
-        return _replay(existing, digest)
-    runtime.step("pending")
-    return saga.run(record, chunks)
+        if not keyed:
+            raise
+        kept = decide.refusal_record(user_id, claim_id, request, digest, refusal, clock.now())
+        if store.create_pending(kept):
+            raise
+    return _replay_stored(user_id, claim_id, digest)
+
+
+def _write(user_id: str, claim_id: str, digest: str, request: ClaimInput, token_name: str) -> dict[str, Any]:
+    """Decide and write the claim; decided again with a fresh catalogue if it changed meanwhile."""
+    for attempt in range(CATALOGUE_ATTEMPTS):
+        prepared, version = _prepared(user_id, request, token_name, fresh=attempt > 0)
+        plan = claim_plan.plan(
+            prepared.lines, saga.snapshots(prepared.courses), board=prepared.credit_type == ABP
+        )
+        record = decide.pending_record(user_id, claim_id, digest, prepared, plan.chunks, clock.now())
+        try:
+            return saga.start(record, plan, version)
+        except writes.CatalogueChanged:
+            continue
+    raise RuntimeError("the catalogue kept changing while the claim was decided")
+
+
+def _replay_stored(user_id: str, claim_id: str, digest: str) -> dict[str, Any]:
+    existing = store.get_claim(user_id, claim_id)
+    if existing is None:  # written and gone: cannot happen (records are never deleted)
+        raise RequestInProgress()
+    return _replay(existing, digest)
 
 
 def _replay(record: ClaimRecord, digest: str) -> dict[str, Any]:
     if record.request_hash != digest:
         raise IdempotencyKeyMismatch()
     if record.status in API_STATUS:
+        if record.status == "committed":
+            # The process that committed it may have died before queueing its rendering.
+            queue.send_render(record.user_id, record.claim_id)
         return claim_view(store.load(record), first_answer=True)
     if record.status in ("refused", "cancelled"):
         raise decide.stored_refusal(record)

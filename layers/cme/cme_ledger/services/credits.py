@@ -48,7 +48,8 @@ def list_credits(
     """The caller's unexpired credits with something claimable, oldest first; (items, next position)."""
     if credit_type is not None:
         rules.check_credit_type(credit_type)
-    credits = store.iter_credits(user_id, after, page_size=min(max(limit * 2, 25), 500))
+    # limit + 1: the one after the page says whether another page follows.
+    credits = store.iter_open_credits(user_id, course_id, after, page_size=limit + 1)
     return rules.list_page(
         credits, courses_by_id(), clock.now(), credit_type=credit_type, course_id=course_id, limit=limit
     )
@@ -58,6 +59,4 @@ def credit_summary(user_id: str, credit_type: str | None) -> dict[str, Any]:
     """What the caller can claim now for one type, by course in title order."""
     if credit_type is not None:
         rules.check_credit_type(credit_type)
-    return rules.summary(
-        store.iter_credits(user_id, page_size=500), courses_by_id(), clock.now(), credit_type
-    )
+    return rules.summary(store.iter_open_credits(user_id), courses_by_id(), clock.now(), credit_type)

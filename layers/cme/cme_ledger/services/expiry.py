@@ -3,6 +3,7 @@ in one conditional write, and remembers the first day still to look at."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from cme_ledger import clock
@@ -25,7 +26,7 @@ def sweep(now: datetime | None = None) -> SweepStats:
     today = now_iso[:10]
     start = store.get_next_day() or today
     stats = SweepStats()
-    courses: dict[str, Course] | None = None
+    courses: Mapping[str, Course] | None = None
     for day in days(min(start, today), today):
         stats.days.append(day)
         for shard in range(get_settings().expiry_shards):

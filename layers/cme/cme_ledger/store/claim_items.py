@@ -79,7 +79,17 @@ def record_of(item: Claim) -> ClaimRecord:
 
 
 def item_of(record: ClaimRecord) -> Claim:
+    """The claim record's item: pending (in the work index of unfinished claims), committed (a claim
+    written whole in one transaction: sorted in the listings, in the render queue) or refused."""
     pending = record.status == "pending"
+    committed = record.status == "committed"
+    claimed_at = record.claimed_at or ""
+    work_pk = work_sk = None
+    if pending:
+        work_pk = keys.WORK_PENDING_CLAIMS
+        work_sk = keys.pending_claim_work_sk(record.created_at, record.user_id, record.claim_id)
+    elif committed:
+        work_pk, work_sk = keys.WORK_RENDER, keys.render_work_sk(claimed_at, record.claim_id)
     return Claim(
         keys.user_pk(record.user_id),
         keys.claim_sk(record.claim_id),
@@ -105,9 +115,14 @@ def item_of(record: ClaimRecord) -> Claim:
         earned_to=record.earned_to,
         course_titles=list(record.course_titles) if record.course_titles is not None else None,
         failure=dict(record.failure) if record.failure is not None else None,
-        work_pk=keys.WORK_PENDING_CLAIMS if pending else None,
-        work_sk=keys.pending_claim_work_sk(record.created_at, record.user_id, record.claim_id)
-        if pending
+        work_pk=work_pk,
+        work_sk=work_sk,
+        claimed_at=record.claimed_at if committed else None,
+        board_report=record.board_report if committed else None,
+        by_claimed=keys.claims_by_claimed(claimed_at, record.claim_id) if committed else None,
+        by_year=keys.claims_by_year(record.earned_from, claimed_at, record.claim_id) if committed else None,
+        by_credits=keys.claims_by_credits(int(record.total * 100), claimed_at, record.claim_id)
+        if committed
         else None,
     )
 

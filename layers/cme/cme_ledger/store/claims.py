@@ -1,17 +1,7 @@
-"""Claim persistence: the all-or-nothing commit protocol over DynamoDB transactions.
+"""Claim persistence: reads, status moves, undo (see docs/adr/0001-claim-protocol.md).
 
-Protocol (see docs/adr/0001-claim-protocol.md):
-
-1. `create_pending`: one Put of the claim record (status pending, and its plan: which credits and
-   amounts each chunk takes, compressed; bounded at API.md's 5,000 selections).
-2. `apply_chunk` per chunk (<= 99 lines, a page of <= 300 KB: domain.claim_plan): one
-   TransactWriteItems with an Update per credit (claimed[type] += amount, parts[claim] = (type,
-   amount), conditions: not applied yet, unexpired at the moment of this write, enough left) and the
-   Put of the chunk's page (condition: the page does not exist). The page holds the chunk's lines
-   and the snapshot of the courses first met in it, and is the chunk's marker: a chunk is applied
-   exactly once, and a tombstone page blocks it forever.
-3. `commit`: one TransactWriteItems: the claim pending -> committed (sort keys, render work) with
-   its certificate-code items and, for ABP MOC Part 2, the board report entry.
+The claim's transactions (a chunk with its page, and what rides with it: the claim record, the
+commit, the code items, the catalogue check) are in store.claim_writes.
 
 Cancelling: the claim pending -> cancelling; every page is either tombstoned (never applied, now
 never can be) or undone in one transaction with its credits; then cancelled.
@@ -25,29 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from cme_ledger.domain.claim_plan import Chunk
 from cme_ledger.domain.errors import TransactionCancelled
 from cme_ledger.domain.model import CertificateEntry, ClaimPage, ClaimRecord, StoredClaim
 from cme_ledger.store import keys
-from cme_ledger.store.attributes import part_value
 from cme_ledger.store.claim_items import certificate_of, item_of, page_item, page_of, record_of
+from cme_ledger.store.claim_writes import get_page
 from cme_ledger.store.db import bind, client, table_name
 from cme_ledger.store.failures import succeeded, translated
-from cme_ledger.store.models import BoardReportEntry, CertificateCode, Claim, ClaimLinePage
+from cme_ledger.store.models import CertificateCode, Claim, ClaimLinePage
 
 SORTS = {"claimed_at": "claims_by_claimed", "earned_year": "claims_by_year", "credits": "claims_by_credits"}
-
-
-class ChunkConflict(Exception):
-    """A chunk could not be applied: the credits named changed under us (or were never claimable)."""
-
-    def __init__(self, credit_ids: list[str]) -> None:
-        super().__init__(", ".join(credit_ids))
-        self.credit_ids = credit_ids
-
-
-class ClaimMoved(Exception):
-    """The claim is no longer pending (cancelled or committed by another process)."""
 
 
 # ----------------------------------------------------------------------------- reads
@@ -156,79 +133,6 @@ def create_pending(record: ClaimRecord) -> bool:
     return succeeded(item.save, condition=Claim.pk.does_not_exist())
 
 
-def apply_chunk(user_id: str, claim_id: str, credit_type: str, chunk: Chunk, now_iso: str) -> str:
-    """Apply one chunk atomically. Returns "applied", "already" (its page exists, applied) or raises.
-
-    `now_iso` is the time of this very write: every credit must still be unexpired then, and the
-    page records it as the moment its lines were applied (DESIGN invariant 4, checked by the audit).
-    Raises ChunkConflict naming the credits whose conditions failed, or ClaimMoved when the page
-    is a tombstone (the claim is being cancelled).
-    """
-    name = table_name()
-    pk = keys.user_pk(user_id)
-    lines, page = chunk.lines, chunk.index
-    items: list[dict[str, Any]] = []
-    for ln in lines:
-        update = "SET claimed.#t = if_not_exists(claimed.#t, :zero) + :a, parts.#c = :part, version = version + :one"
-        if ln.fills:
-            update += " REMOVE expiry_pk, expiry_sk"
-        items.append(
-            {
-                "Update": {
-                    "TableName": name,
-                    "Key": _key(pk, keys.credit_sk(ln.credit_id)),
-                    "UpdateExpression": update,
-                    "ConditionExpression": (
-                        "attribute_not_exists(parts.#c) AND expires_at > :now AND attribute_not_exists(expired_at)"
-                        " AND (attribute_not_exists(claimed.#t) OR claimed.#t <= :max)"
-                    ),
-                    "ExpressionAttributeNames": {"#t": credit_type, "#c": claim_id},
-                    "ExpressionAttributeValues": {
-                        ":a": {"N": str(ln.amount)},
-                        ":max": {"N": str(ln.credit_amount - ln.amount)},
-                        ":part": part_value(credit_type, ln.amount),
-                        ":now": {"S": now_iso},
-                        ":one": {"N": "1"},
-                        ":zero": {"N": "0"},
-                    },
-                }
-            }
-        )
-    items.append(
-        {
-            "Put": {
-                "TableName": name,
-                "Item": page_item(user_id, claim_id, page, "applied", chunk, now_iso),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
-    )
-    try:
-        with translated():
-            client().transact_write_items(TransactItems=items)
-        return "applied"
-    except TransactionCancelled as cancelled:
-        reasons = cancelled.reasons
-    if len(reasons) == len(items) and reasons[-1] == "ConditionalCheckFailed":
-        existing = _get_page(user_id, claim_id, page)
-        if existing is not None and existing.state == "applied":
-            return "already"
-        raise ClaimMoved(claim_id)
-    failed = [ln.credit_id for ln, r in zip(lines, reasons, strict=False) if r == "ConditionalCheckFailed"]
-    # DynamoDB and moto both name the failing items; without names, re-check every credit.
-    raise ChunkConflict(failed or [ln.credit_id for ln in lines])
-
-
-def _get_page(user_id: str, claim_id: str, page: int) -> ClaimPage | None:
-    bind()
-    try:
-        return page_of(
-            ClaimLinePage.get(keys.user_pk(user_id), keys.claim_page_sk(claim_id, page), consistent_read=True)
-        )
-    except ClaimLinePage.DoesNotExist:
-        return None
-
-
 def set_status(
     user_id: str,
     claim_id: str,
@@ -273,7 +177,7 @@ def void_or_undo_page(user_id: str, claim_id: str, credit_type: str, page: int) 
     }
     if succeeded(client().put_item, **tombstone):
         return
-    existing = _get_page(user_id, claim_id, page)
+    existing = get_page(user_id, claim_id, page)
     if existing is None or existing.state != "applied":
         return
     items: list[dict[str, Any]] = [
@@ -306,86 +210,9 @@ def void_or_undo_page(user_id: str, claim_id: str, credit_type: str, page: int) 
             client().transact_write_items(TransactItems=items)
     except TransactionCancelled:
         # Another process undid it at the same moment: check it is undone now.
-        again = _get_page(user_id, claim_id, page)
+        again = get_page(user_id, claim_id, page)
         if again is None or again.state == "applied":
             raise
-
-
-def commit(record: ClaimRecord, certificates: list[CertificateEntry]) -> bool:
-    """pending -> committed with its code items (and, for ABP MOC Part 2, the board entry) in one
-    transaction; False when the claim was moved on meanwhile. `record` carries the sort keys' data
-    (claimed_at, total, earned_from) and `board_report`."""
-    name = table_name()
-    bind()
-    claimed_at = record.claimed_at or ""
-    values = {
-        ":committed": {"S": "committed"},
-        ":pending": {"S": "pending"},
-        ":claimed_at": {"S": claimed_at},
-        ":by_claimed": {"S": keys.claims_by_claimed(claimed_at, record.claim_id)},
-        ":by_year": {"S": keys.claims_by_year(record.earned_from, claimed_at, record.claim_id)},
-        ":by_credits": {"S": keys.claims_by_credits(int(record.total * 100), claimed_at, record.claim_id)},
-        ":work_pk": {"S": keys.WORK_RENDER},
-        ":work_sk": {"S": keys.render_work_sk(claimed_at, record.claim_id)},
-    }
-    update = (
-        "SET #s = :committed, claimed_at = :claimed_at, by_claimed = :by_claimed, by_year = :by_year,"
-        " by_credits = :by_credits, work_pk = :work_pk, work_sk = :work_sk"
-    )
-    if record.board_report:
-        update += ", board_report = :queued"
-        values[":queued"] = {"S": "queued"}
-    items: list[dict[str, Any]] = [
-        {
-            "Update": {
-                "TableName": name,
-                "Key": _key(keys.user_pk(record.user_id), keys.claim_sk(record.claim_id)),
-                "UpdateExpression": update,
-                "ConditionExpression": "#s = :pending",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": values,
-            }
-        }
-    ]
-    code_items = [
-        CertificateCode(
-            keys.code_pk(cert.code),
-            keys.CODE_SK,
-            code=cert.code,
-            user_id=cert.user_id,
-            claim_id=cert.claim_id,
-            course_id=cert.course_id,
-            course_title=cert.course_title,
-            provider=cert.provider,
-            total=cert.total,
-            earned_from=cert.earned_from,
-            earned_to=cert.earned_to,
-        ).serialize()
-        for cert in certificates
-    ]
-    if record.board_report:
-        entry = BoardReportEntry(
-            keys.user_pk(record.user_id),
-            keys.board_entry_sk(record.claim_id),
-            user_id=record.user_id,
-            claim_id=record.claim_id,
-            queued_at=claimed_at,
-            work_pk=keys.WORK_ABP_QUEUED,
-            work_sk=keys.abp_work_sk(claimed_at, record.user_id, record.claim_id),
-        )
-        code_items.append(entry.serialize())
-    # Codes beyond one transaction's room are written first; they mean nothing until the commit.
-    room = 99
-    extra, inline = code_items[room:], code_items[:room]
-    for item in extra:
-        client().put_item(TableName=name, Item=item)
-    items.extend({"Put": {"TableName": name, "Item": item}} for item in inline)
-    try:
-        with translated():
-            client().transact_write_items(TransactItems=items)
-    except TransactionCancelled:
-        return False
-    return True
 
 
 def save_evaluation(user_id: str, claim_id: str, evaluation: dict[str, Any], submitted_at: str) -> bool:

@@ -35,13 +35,23 @@ def credit_of(item: m.Credit) -> Credit:
     )
 
 
+def open_keys(credit: Credit) -> tuple[str, str]:
+    """The sort keys of an open credit in the local indexes `open` and `open_by_course`."""
+    return keys.credit_sk(credit.credit_id), keys.open_course_sk(credit.course_id, credit.credit_id)
+
+
+# Every write that takes a credit out of the expiry index takes it out of the open indexes too.
+LEAVE_INDEXES = "REMOVE expiry_pk, expiry_sk, open_sk, open_course_sk"
+
+
 def item_of(credit: Credit) -> m.Credit:
     """The item of a credit; an open (indexed) one carries its expiry index keys."""
-    index_pk = index_sk = None
+    index_pk = index_sk = open_sk = open_course_sk = None
     if credit.indexed:
         index_pk, index_sk = keys.expiry_keys(
             credit.user_id, credit.credit_id, credit.expires_at, get_settings().expiry_shards
         )
+        open_sk, open_course_sk = open_keys(credit)
     return m.Credit(
         keys.user_pk(credit.user_id),
         keys.credit_sk(credit.credit_id),
@@ -59,6 +69,8 @@ def item_of(credit: Credit) -> m.Credit:
         version=credit.version,
         expiry_pk=index_pk,
         expiry_sk=index_sk,
+        open_sk=open_sk,
+        open_course_sk=open_course_sk,
         expired_at=credit.expired_at,
         unclaimed_at_expiry=dict(credit.unclaimed_at_expiry)
         if credit.unclaimed_at_expiry is not None
@@ -77,6 +89,44 @@ def iter_credits(user_id: str, after: str | None = None, page_size: int = 200) -
         page_size=page_size,
     ):
         yield credit_of(item)
+
+
+def iter_open_credits(
+    user_id: str, course_id: str | None = None, after: str | None = None, page_size: int | None = None
+) -> Iterator[Credit]:
+    """A learner's open credits (unexpired, something left to claim), oldest first, from the sparse
+    local index `open` (or, for one course, `open_by_course`): the reads follow what is open, never
+    the learner's history. Resumes after credit `after`; `page_size` items per request (None: 1 MB).
+    Lazy: stop iterating and no further page is read."""
+    pk = keys.user_pk(user_id)
+    values: dict[str, Any] = {":pk": {"S": pk}}
+    query: dict[str, Any] = {"TableName": table_name(), "ExpressionAttributeValues": values}
+    if course_id is None:
+        query["IndexName"] = "open"
+        query["KeyConditionExpression"] = "pk = :pk AND begins_with(open_sk, :prefix)"
+        values[":prefix"] = {"S": keys.CREDIT_PREFIX}
+        start = {"open_sk": keys.credit_sk(after)} if after else None
+    else:
+        query["IndexName"] = "open_by_course"
+        query["KeyConditionExpression"] = "pk = :pk AND begins_with(open_course_sk, :prefix)"
+        values[":prefix"] = {"S": keys.open_course_prefix(course_id)}
+        start = {"open_course_sk": keys.open_course_sk(course_id, after)} if after else None
+    if start is not None:
+        # An index's start key: the index's keys and the table's.
+        query["ExclusiveStartKey"] = {
+            "pk": {"S": pk},
+            "sk": {"S": keys.credit_sk(after or "")},
+            **{name: {"S": value} for name, value in start.items()},
+        }
+    if page_size is not None:
+        query["Limit"] = page_size
+    while True:
+        page = client().query(**query)
+        for raw in page.get("Items", []):
+            yield credit_of(m.Credit.from_raw_data(raw))
+        if "LastEvaluatedKey" not in page:
+            return
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def get_credits(user_id: str, credit_ids: Iterable[str]) -> dict[str, Credit]:
@@ -151,13 +201,19 @@ def reindex(credits: Iterable[Credit]) -> None:
     shards = get_settings().expiry_shards
     for credit in credits:
         index_pk, index_sk = keys.expiry_keys(credit.user_id, credit.credit_id, credit.expires_at, shards)
+        open_sk, open_course_sk = open_keys(credit)
         succeeded(
             client().update_item,
             TableName=table_name(),
             Key=_key(credit),
-            UpdateExpression="SET expiry_pk = :p, expiry_sk = :s",
+            UpdateExpression="SET expiry_pk = :p, expiry_sk = :s, open_sk = :o, open_course_sk = :c",
             ConditionExpression="attribute_exists(pk) AND attribute_not_exists(expired_at)",
-            ExpressionAttributeValues={":p": {"S": index_pk}, ":s": {"S": index_sk}},
+            ExpressionAttributeValues={
+                ":p": {"S": index_pk},
+                ":s": {"S": index_sk},
+                ":o": {"S": open_sk},
+                ":c": {"S": open_course_sk},
+            },
         )
 
 

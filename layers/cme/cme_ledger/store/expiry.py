@@ -12,6 +12,7 @@ from typing import Any
 
 from cme_ledger.domain.expiry import DueCredit
 from cme_ledger.store import keys
+from cme_ledger.store.credits import LEAVE_INDEXES
 from cme_ledger.store.db import client, plain, table_name
 from cme_ledger.store.failures import succeeded
 
@@ -105,7 +106,7 @@ def expire_credit(credit: DueCredit, unclaimed: dict[str, Decimal], now_iso: str
         client().update_item,
         TableName=table_name(),
         Key=_key(credit),
-        UpdateExpression="SET expired_at = :now, unclaimed_at_expiry = :left REMOVE expiry_pk, expiry_sk",
+        UpdateExpression=f"SET expired_at = :now, unclaimed_at_expiry = :left {LEAVE_INDEXES}",
         ConditionExpression="version = :v AND attribute_exists(expiry_pk) AND expires_at <= :now",
         ExpressionAttributeValues={
             ":now": {"S": now_iso},

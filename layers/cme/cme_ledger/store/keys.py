@@ -26,6 +26,7 @@ def profile_sk() -> str:
 
 
 COURSE_PREFIX = "COURSE#"
+CATALOG_VERSION_SK = "VERSION"  # beside the courses: a number every change of a course increments
 
 
 def course_sk(course_id: str) -> str:
@@ -38,6 +39,21 @@ CLAIM_PREFIX = "CLAIM#"
 
 def credit_sk(credit_id: str) -> str:
     return f"{CREDIT_PREFIX}{credit_id}"
+
+
+# The local index `open` holds what a claim reads of a learner: each open credit (unexpired, with
+# something left to claim: the same credits as the expiry index) under its own sort key, and the
+# profile under PROFILE, so `open_sk BETWEEN CREDIT# AND PROFILE` reads both in one Query. The local
+# index `open_by_course` holds the open credits by course, then by credit id (= earned order).
+OPEN_PROFILE = "PROFILE"
+
+
+def open_course_sk(course_id: str, credit_id: str) -> str:
+    return f"{course_id}#{credit_id}"
+
+
+def open_course_prefix(course_id: str) -> str:
+    return f"{course_id}#"  # course ids are [A-Za-z0-9_-]: no id is a prefix of another's key
 
 
 def credit_of(sk: str) -> str:

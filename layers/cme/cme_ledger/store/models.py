@@ -18,12 +18,14 @@ Key templates (pk / sk):
 - SigningKey         SIGNING_KEYS   / KEY#{kid}             (a key that signed: its public JWK)
 - IssuerRecord       ISSUER         / PROFILE               (the issuer credentials name)
 - Course             CATALOG        / COURSE#{course_id}
+- CatalogVersion     CATALOG        / VERSION               (incremented with every course change)
 - SweepState         SWEEP          / EXPIRY
 - (report record)    REPORT#ABP     / {report_key}   (raw items: store/board_reports.py)
 
 Indexes: `expiry` (sparse: unexpired credits with something left to claim, pk EXP#{day}#{shard}),
-`work` (sparse: claims and entries awaiting background work), and three local indexes that order a
-learner's committed claims.
+`work` (sparse: claims and entries awaiting background work), three local indexes that order a
+learner's committed claims, and two sparse local indexes of a learner's open credits: `open` (by
+credit id, with the profile: what a claim reads) and `open_by_course` (by course, then credit id).
 """
 
 from __future__ import annotations
@@ -128,6 +130,7 @@ class Profile(LedgerItem, discriminator="profile"):
     reminders = BooleanAttribute(null=True)  # absent: on
     email = UnicodeAttribute(null=True)  # the token's email claim
     updated_at = UnicodeAttribute(null=True)
+    open_sk = UnicodeAttribute(null=True)  # always PROFILE: read with the open credits (index `open`)
 
 
 class Course(LedgerItem, discriminator="course"):
@@ -139,6 +142,11 @@ class Course(LedgerItem, discriminator="course"):
     pars_activity_id = UnicodeAttribute(null=True)
     topics = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     live = BooleanAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class CatalogVersion(LedgerItem, discriminator="catalog_version"):
+    version = NumberAttribute()  # incremented with every change of a course
     updated_at = UnicodeAttribute(null=True)
 
 
@@ -157,6 +165,9 @@ class Credit(LedgerItem, discriminator="credit"):
     version = NumberAttribute(default=0)
     expiry_pk = UnicodeAttribute(null=True)
     expiry_sk = UnicodeAttribute(null=True)
+    # Set exactly while expiry_pk is (an open credit): the local indexes `open` and `open_by_course`.
+    open_sk = UnicodeAttribute(null=True)
+    open_course_sk = UnicodeAttribute(null=True)
     expired_at = UnicodeAttribute(null=True)
     unclaimed_at_expiry = DecimalMapAttribute(null=True)
     expiry_index = ExpiryIndex()

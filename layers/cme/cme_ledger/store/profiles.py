@@ -112,6 +112,7 @@ def update_profile(
         update = _Update()
         update.set_if_absent(("kind",), {"S": "profile"})
         update.set(("user_id",), {"S": user_id})
+        update.set(("open_sk",), {"S": keys.OPEN_PROFILE})  # read with the open credits (index `open`)
         for name, value in fields.items():
             if value is None:
                 update.remove((name,))
