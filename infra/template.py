@@ -125,6 +125,9 @@ class Function:
     queues: tuple[tuple[str, int], ...] = ()  # (queue logical id, batch size)
     schedules: tuple[str, ...] = ()  # schedule expressions
     extra: dict[str, Any] = field(default_factory=dict)
+    # Declares Lambda SnapStart (the template's SnapStart parameter may still turn it off): Lambda
+    # runs its runtime hooks (snapshot_restore_py), before the snapshot and after each restore.
+    snap_start: bool = False
 
 
 def functions(template: dict[str, Any] | None = None) -> dict[str, Function]:
@@ -156,6 +159,7 @@ def functions(template: dict[str, Any] | None = None) -> dict[str, Function]:
             routes=tuple(routes),
             queues=tuple(queues),
             schedules=tuple(schedules),
+            snap_start="SnapStart" in props,
         )
     return found
 

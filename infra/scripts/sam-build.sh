@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# sam build without a container. Usage: sam-build.sh [TOOL_VENV] [extra sam build args...]
+# sam build without a container, then bytecode. Usage: sam-build.sh [TOOL_VENV] [extra sam build args...]
+# (SAM_BUILD_DIR: where to build, default .aws-sam/build)
 #
 # Needs the Lambda runtime's Python (3.13) on PATH: SAM builds with it. A pyenv shim named
 # python3.13 can exist without working (3.13 installed but not selected), so the check runs it.
@@ -31,4 +32,12 @@ host=$(uname -m)
 if [[ "$host" != "aarch64" && "$host" != "arm64" ]]; then
   echo "sam-build: $host host, arm64 target: dependencies come from aarch64 wheels (no container)" >&2
 fi
-"$dir/bin/sam" build --region us-east-1 "$@"
+build_dir=${SAM_BUILD_DIR:-.aws-sam/build}
+"$dir/bin/sam" build --region us-east-1 --build-dir "$build_dir" "$@"
+
+# Bytecode for every module of every function and layer, compiled by the runtime's Python. SAM's
+# builder ships sources only (it leaves out *.pyc), and Lambda's /var/task and /opt are read-only,
+# so without this each cold start compiles every module it imports: botocore, pydantic, Powertools
+# and this project, several times the import itself (docs/performance.md). unchecked-hash: the
+# .pyc is used as it is, whatever file times the deployment zip keeps.
+python3.13 -m compileall -q -f -j 0 --invalidation-mode unchecked-hash "$build_dir" >/dev/null

@@ -26,21 +26,27 @@ def set_fault(hook: Callable[[str], None] | None) -> None:
 
 
 def reset() -> None:
-    """Forget settings, clients, the cursor secret, the clock and the fault hook."""
+    """Forget settings, clients, the cursor secret, the catalogue copy, the clock and the fault hook."""
     from cme_ledger import clock
     from cme_ledger.api import cursor
     from cme_ledger.config import reset_settings
     from cme_ledger.services import catalog
-    from cme_ledger.store import board_reports, db, objects, queue, reminders, signing
 
     reset_settings()
+    reset_clients()
+    cursor.reset_secret()
+    catalog.forget()
+    clock.set_clock(None)
+    set_fault(None)
+
+
+def reset_clients() -> None:
+    """Forget every AWS client and the models' table connections: each is made again on first use."""
+    from cme_ledger.store import board_reports, db, objects, queue, reminders, signing
+
     db.unbind()
     objects.reset_clients()
     queue.reset_clients()
     board_reports.reset_clients()
     signing.reset_clients()
     reminders.reset_clients()
-    cursor.reset_secret()
-    catalog.forget()
-    clock.set_clock(None)
-    set_fault(None)
