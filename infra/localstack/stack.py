@@ -1,5 +1,6 @@
-"""The whole local stack in one process: moto's server, the resources of template.yaml, the HTTP
-gateway, queue pollers and schedules. `LocalStack.start()` returns once everything answers."""
+"""The whole local stack: moto's server, the resources of template.yaml, the HTTP gateway, queue
+pollers and schedules in this process, and each function in worker processes of its own (pool.py),
+started on demand. `LocalStack.start()` returns once everything answers."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ import boto3
 from infra import template as tpl
 from infra.events import schedule_event
 from infra.localstack.gateway import Cors, Gateway, GatewayServer, make_server
+from infra.localstack.pool import PooledRuntime
 from infra.localstack.queues import QueuePoller
-from infra.localstack.runtime import Runtime
+from infra.localstack.runtime import Invoker, Runtime
 from infra.localstack.schedules import ScheduleRunner
 from infra.localstack.web import WebClient
 from infra.provision import REGION, Stack, provision
@@ -41,6 +43,10 @@ class Options:
     schedules: bool = True
     queues: bool = True
     env_file: Path | None = None  # where `cme` finds this stack's resources (default ENV_FILE)
+    # Worker processes per function at most (None: the number of CPUs), as Lambda's concurrency.
+    concurrency: int | None = None
+    # Every function in this process, one API call at a time (a debugger's breakpoints work).
+    in_process: bool = False
 
 
 def point_at_moto(endpoint_url: str) -> None:
@@ -66,16 +72,39 @@ def point_at_moto(endpoint_url: str) -> None:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
 
+def lambda_variables(name: str, template: dict[str, Any] | None = None) -> dict[str, str]:
+    """The variables Lambda's runtime sets in a function's environment (besides the template's)."""
+    globals_ = ((template or tpl.load()).get("Globals") or {}).get("Function") or {}
+    props = tpl.resources(template)[name].get("Properties") or {}
+    snap_start = (props.get("SnapStart") or globals_.get("SnapStart") or {}).get("ApplyOn")
+    return {
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(props.get("MemorySize", globals_.get("MemorySize", 128))),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start" if snap_start == "PublishedVersions" else "on-demand",
+    }
+
+
 class LocalStack:
     def __init__(self, options: Options | None = None) -> None:
         self.options = options or Options()
         self.stop_event = threading.Event()
-        self.runtime = Runtime()
+        self.runtime: Invoker
+        self.pool: PooledRuntime | None = None
+        if self.options.in_process:
+            self.runtime = Runtime()
+        else:
+            self.pool = PooledRuntime(self.function_environment, self.options.concurrency)
+            self.runtime = self.pool
         self.functions = tpl.functions()
+        self._worker_base: dict[str, str] = {}
+        self._overrides: dict[str, str] = {}
         self.web = WebClient(
             frame_sources=lambda: f"'self' {self.endpoint_url}".strip(),
             connect_sources=lambda: f"'self' {self.endpoint_url}".strip(),
             port=lambda: self.port,
+            workers=self.worker_stats,
         )
         self.gateway = Gateway(
             self.runtime,
@@ -120,6 +149,10 @@ class LocalStack:
 
         self.stack = provision(endpoint_url=self.endpoint_url, public_base_url=self.url)
         overrides = {k: os.environ[k] for k in USER_OVERRIDABLE if k in os.environ}
+        # A worker's environment: this one (moto's endpoint, fake credentials), then its function's
+        # own variables from the template, not the union of every function's that this process gets.
+        self._worker_base = dict(os.environ)
+        self._overrides = overrides
         os.environ.update(self.stack.shared_environment())
         os.environ.update(overrides)
         write_env_file(
@@ -143,6 +176,23 @@ class LocalStack:
         if self.options.schedules:
             self._start_schedules()
         log.info("local stack up in %.2f s", time.monotonic() - started)
+
+    def function_environment(self, function: tpl.Function) -> dict[str, str]:
+        """What a worker of `function` runs with: the stack's AWS settings, the template's variables
+        of this function only, the developer's log settings, and Lambda's own variables."""
+        assert self.stack is not None, "the stack is not started"
+        return {
+            **self._worker_base,
+            **self.stack.environment(function),
+            **self._overrides,
+            **lambda_variables(function.name),
+        }
+
+    def worker_stats(self) -> dict[str, Any]:
+        """GET /local/workers: the pools' counts (empty in process)."""
+        if self.pool is None:
+            return {"concurrency": None, "functions": {}}
+        return {"concurrency": self.pool.concurrency, "functions": self.pool.stats()}
 
     def _start_pollers(self, sqs: Any) -> None:
         assert self.stack is not None
@@ -204,11 +254,26 @@ class LocalStack:
             self._http.server_close()
             self._http.close_connections()
         deadline = time.monotonic() + timeout
+        if self.pool is not None:
+            self.pool.stop(timeout)
+            self._log_pools()
         for thread in self.threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+
+    def _log_pools(self) -> None:
+        assert self.pool is not None
+        for name, counts in self.pool.stats().items():
+            log.info(
+                "%s: %d cold start(s), %d invocation(s), %d error(s), %d worker(s) at most",
+                name,
+                counts["cold_starts"],
+                counts["invocations"],
+                counts["errors"],
+                counts["peak"],
+            )
 
 
 ENV_FILE = Path(__file__).resolve().parents[2] / ".local" / "stack-env.json"
