@@ -79,6 +79,7 @@ class FunctionStats:
     lost: int = 0  # the worker died during an invocation
     live: int = 0  # workers alive or starting
     busy: int = 0
+    waiting: int = 0  # invocations waiting for a worker to be free
     peak: int = 0  # most workers alive at once
     init_seconds: list[float] = field(default_factory=list)
     restore_seconds: list[float] = field(default_factory=list)
@@ -92,6 +93,7 @@ class FunctionStats:
             "lost": self.lost,
             "live": self.live,
             "busy": self.busy,
+            "waiting": self.waiting,
             "peak": self.peak,
             "init_ms": [round(s * 1000, 1) for s in self.init_seconds],
             "restore_ms": [round(s * 1000, 1) for s in self.restore_seconds],
@@ -158,7 +160,11 @@ class FunctionPool:
                     self._numbers += 1
                     number = self._numbers
                     break
-                self._changed.wait()
+                self.stats.waiting += 1
+                try:
+                    self._changed.wait()
+                finally:
+                    self.stats.waiting -= 1
         began = time.monotonic()
         try:
             worker = self._start(number)
@@ -282,6 +288,7 @@ class FunctionPool:
             self._closing = True
             idle = list(self._idle)
             busy = [worker for worker in self._all if worker not in idle]
+            self.stats.live -= len(idle)  # a busy one's release() counts it out
             self._all.clear()
             self._idle.clear()
             self._changed.notify_all()
