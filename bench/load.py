@@ -18,6 +18,7 @@ waited for a cold start), then the runs side by side.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import tempfile
@@ -329,6 +330,38 @@ def worker_counts(base_url: str) -> dict[str, dict[str, Any]]:
     return functions
 
 
+def settle(stack: LocalStackProcess, bound: float = 180.0) -> None:
+    """Wait until the render queue is empty and no function is busy (at most `bound` seconds).
+
+    The last claims of the loop are still being rendered when it ends, and the audit reads the
+    ledger page by page: a claim made ready between the page of its credentials and the page of
+    the claim itself would look like a ready claim without credentials.
+    """
+    import boto3
+
+    environment = json.loads(stack.env_file.read_text(encoding="utf-8"))
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=stack.aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - moto's, fake
+    )
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        counts = sqs.get_queue_attributes(
+            QueueUrl=environment["RENDER_QUEUE_URL"],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        waiting = int(counts["ApproximateNumberOfMessages"]) + int(
+            counts["ApproximateNumberOfMessagesNotVisible"]
+        )
+        busy = sum(int(pool.get("busy", 0)) for pool in worker_counts(stack.url).values())
+        if waiting == 0 and busy == 0:
+            return
+        time.sleep(0.2)
+
+
 def run_load(
     stack: LocalStackProcess,
     *,
@@ -343,6 +376,7 @@ def run_load(
     people = populate(base_url, learners, credits_each, run_id)
     seconds, samples = drive(base_url, people, requests_total, seed)
     workers = worker_counts(base_url)
+    settle(stack)
     problems = [s.problem for s in samples if s.problem]
     for learner in people:
         claimed, claimable = claimed_and_claimable(base_url, learner)

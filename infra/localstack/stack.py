@@ -138,8 +138,10 @@ class LocalStack:
         from moto.server import ThreadedMotoServer
 
         from infra import moto_patches
+        from infra.localstack import moto_speed
 
         moto_patches.apply()  # transactions as DynamoDB does them: item-level rollback, serialized writes
+        moto_speed.apply()  # a Query reads its partition, not the whole table sorted
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._moto = ThreadedMotoServer(ip_address=HOST, port=self.options.aws_port, verbose=False)
         self._moto.start()
