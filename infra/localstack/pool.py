@@ -45,8 +45,19 @@ _processes: set[subprocess.Popen[bytes]] = set()
 _processes_lock = threading.Lock()
 
 
+def track(process: subprocess.Popen[bytes]) -> None:
+    """A child process of the stack that kill_all() must end (the workers, moto's server)."""
+    with _processes_lock:
+        _processes.add(process)
+
+
+def untrack(process: subprocess.Popen[bytes]) -> None:
+    with _processes_lock:
+        _processes.discard(process)
+
+
 def kill_all() -> None:
-    """Kill every worker process of this process at once (an exit that cannot wait for stop())."""
+    """Kill every child process of the stack at once (an exit that cannot wait for stop())."""
     with _processes_lock:
         running = list(_processes)
     for process in running:

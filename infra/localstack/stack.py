@@ -4,22 +4,25 @@ started on demand. `LocalStack.start()` returns once everything answers."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import boto3
 
 from infra import template as tpl
 from infra.events import schedule_event
 from infra.localstack.gateway import Cors, Gateway, GatewayServer, make_server
-from infra.localstack.pool import PooledRuntime
+from infra.localstack.pool import PooledRuntime, track, untrack
 from infra.localstack.queues import QueuePoller
 from infra.localstack.runtime import Invoker, Runtime
 from infra.localstack.schedules import ScheduleRunner
@@ -116,7 +119,7 @@ class LocalStack:
         self.stack: Stack | None = None
         self.endpoint_url = ""
         self.threads: list[threading.Thread] = []
-        self._moto: Any = None
+        self._moto: subprocess.Popen[bytes] | None = None
         self._http: GatewayServer | None = None
         self._serving: threading.Thread | None = None
 
@@ -135,18 +138,7 @@ class LocalStack:
         # Every function's log_metrics warns when it published none: noise locally, where metrics are off.
         warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-        from moto.server import ThreadedMotoServer
-
-        from infra import moto_patches
-        from infra.localstack import moto_speed
-
-        moto_patches.apply()  # transactions as DynamoDB does them: item-level rollback, serialized writes
-        moto_speed.apply()  # a Query reads its partition, not the whole table sorted
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._moto = ThreadedMotoServer(ip_address=HOST, port=self.options.aws_port, verbose=False)
-        self._moto.start()
-        host, port = self._moto.get_host_and_port()
-        self.endpoint_url = f"http://{host}:{port}"
+        self._start_moto()
         point_at_moto(self.endpoint_url)
 
         self.stack = provision(endpoint_url=self.endpoint_url, public_base_url=self.url)
@@ -178,6 +170,45 @@ class LocalStack:
         if self.options.schedules:
             self._start_schedules()
         log.info("local stack up in %.2f s", time.monotonic() - started)
+
+    def _start_moto(self) -> None:
+        """moto's server in its own process (moto_process.py); returns once it answers."""
+        from infra.localstack.moto_process import READY
+
+        command = [
+            sys.executable,
+            "-m",
+            "infra.localstack.moto_process",
+            "--host",
+            HOST,
+            "--port",
+            str(self.options.aws_port),
+        ]
+        self._moto = subprocess.Popen(  # noqa: S603 - our own module, no shell
+            command, cwd=tpl.ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        track(self._moto)
+        assert self._moto.stdout is not None
+        line = self._moto.stdout.readline().decode(errors="replace").strip()
+        if not line.startswith(READY):
+            self._stop_moto()
+            raise OSError(f"moto's server did not start: {line or 'it exited'}")
+        self.endpoint_url = line[len(READY) :]
+        threading.Thread(target=_relay, args=(self._moto.stdout,), name="moto-output", daemon=True).start()
+
+    def _stop_moto(self) -> None:
+        moto, self._moto = self._moto, None
+        if moto is None:
+            return
+        with contextlib.suppress(OSError):
+            if moto.stdin is not None:
+                moto.stdin.close()  # its signal to exit
+        try:
+            moto.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            moto.kill()
+            moto.wait(timeout=5)
+        untrack(moto)
 
     def function_environment(self, function: tpl.Function) -> dict[str, str]:
         """What a worker of `function` runs with: the stack's AWS settings, the template's variables
@@ -261,9 +292,7 @@ class LocalStack:
             self._log_pools()
         for thread in self.threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        if self._moto is not None:
-            self._moto.stop()
-            self._moto = None
+        self._stop_moto()
 
     def _log_pools(self) -> None:
         assert self.pool is not None
@@ -276,6 +305,13 @@ class LocalStack:
                 counts["errors"],
                 counts["peak"],
             )
+
+
+def _relay(stream: IO[bytes]) -> None:
+    """Whatever moto's process prints after its ready line, on the stack's own output."""
+    for line in iter(stream.readline, b""):
+        sys.stdout.buffer.write(line)
+        sys.stdout.flush()
 
 
 ENV_FILE = Path(__file__).resolve().parents[2] / ".local" / "stack-env.json"
