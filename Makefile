@@ -26,7 +26,9 @@ venv: $(STAMP)
 system-deps:
 	@bash infra/scripts/system-deps.sh
 
-# RUN_ARGS: more options of the stack (docs/local-stack.md), e.g. RUN_ARGS="--no-seed --schedule-scale 60".
+# The whole service on 127.0.0.1:$(PORT), each function in worker processes of its own (up to the number
+# of CPUs per function). RUN_ARGS: more options of the stack (docs/local-stack.md), e.g.
+# RUN_ARGS="--no-seed --schedule-scale 60" or RUN_ARGS="--concurrency 4".
 RUN_ARGS ?=
 run: $(STAMP)
 	$(BIN)/python -m infra.localstack --port $(PORT) $(RUN_ARGS)
@@ -86,7 +88,9 @@ build: $(TOOLS)/.installed
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-# A bounded load run on a fresh local stack: 50 learners, mixed traffic (LOAD_ARGS: --requests N ...).
+# A bounded load run, 50 learners of mixed traffic, on a fresh local stack with 1, 2 and 4 worker
+# processes per function: requests/s, cold starts, function and queue time per route, errors, audit
+# (docs/performance.md). LOAD_ARGS: --requests N --learners N --workers 1,2 ...
 LOAD_ARGS ?=
 load: $(STAMP)
 	$(BIN)/python -m bench.load $(LOAD_ARGS)

@@ -1,20 +1,24 @@
 """A bounded load run against the local stack: mixed learner traffic, then the ledger's invariants.
 
-`python -m bench.load` (what `make load` runs) starts a local stack (or uses `--url`), gives each of
-`--learners` learners a premium membership and `--credits` credits in two courses through the admin
-API, then runs a closed loop: one thread per learner sends its share of `--requests` requests one
-after another, drawn from a fixed mix (list credits, summary, list claims, read a claim, preview,
-claim, and `GET /health`). Every request's status is checked; afterwards each learner's credits are
-accounted for (claimed + still claimable = seeded) and the audit must be clean.
+`python -m bench.load` (what `make load` runs) does the same run on a fresh local stack for each
+`--workers` value (default 1, 2 and 4: the stack's `--concurrency`, worker processes per function
+at most). Each run gives each of `--learners` learners a premium membership and `--credits` credits
+in two courses through the admin API, then runs a closed loop: one thread per learner sends its
+share of `--requests` requests one after another, drawn from a fixed mix (list credits, summary,
+list claims, read a claim, preview, claim, and `GET /health`). Every request's status is checked;
+afterwards each learner's credits are accounted for (claimed + still claimable = seeded) and the
+audit must be clean.
 
-It reports requests per second and p50/p99 latency per kind of request, and each as a ratio to
-`GET /health` under the same load: the gateway and the Lambda emulation cost the same for every
-route, so the ratio is what the route's own work adds.
+It reports requests per second, the cold starts the pools had (`GET /local/workers`), and per kind
+of request the p50/p99 of the client's latency, of the function's own run and of the wait for a
+free worker (the gateway's Server-Timing header: `lambda`, `queue`, and `init` for a request that
+waited for a cold start), then the runs side by side.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import tempfile
@@ -60,16 +64,19 @@ class Sample:
     status: int
     seconds: float  # as the client saw it
     problem: str | None = None
-    ran: float = 0.0  # the function's own run time, from the local gateway's Server-Timing header
+    ran: float = 0.0  # the function's own run (Server-Timing `lambda`)
+    queued: float = 0.0  # the wait for a free worker (Server-Timing `queue`)
+    init: float = 0.0  # the cold start this request waited for (Server-Timing `init`; 0: a warm worker)
 
 
-def _ran_seconds(header: str | None) -> float:
-    """`lambda;dur=12.3` of a Server-Timing header, in seconds (0 when absent)."""
+def server_timing(header: str | None) -> dict[str, float]:
+    """`queue;dur=1.0, init;dur=2.0, lambda;dur=12.3` -> {"queue": 0.001, ...} in seconds."""
+    found: dict[str, float] = {}
     for part in (header or "").split(","):
         name, _, params = part.strip().partition(";")
-        if name == "lambda" and params.startswith("dur="):
-            return float(params[4:]) / 1000
-    return 0.0
+        if params.startswith("dur="):
+            found[name] = float(params[4:]) / 1000
+    return found
 
 
 @dataclass
@@ -92,23 +99,44 @@ class Result:
     seconds: float
     samples: list[Sample]
     problems: list[str]
+    concurrency: int | None = None  # the stack's --concurrency (None: its default)
+    # GET /local/workers after the timed requests: per function, cold starts, invocations, ...
+    workers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def per_second(self) -> float:
         return self.requests / self.seconds
 
+    @property
+    def cold_starts(self) -> int:
+        """Workers the pools started during the run (every function, background ones included)."""
+        return sum(int(counts.get("cold_starts", 0)) for counts in self.workers.values())
+
+    @property
+    def cold_starts_seen(self) -> int:
+        """Requests of the timed loop that waited for a cold start."""
+        return sum(1 for sample in self.samples if sample.init > 0)
+
     def latencies(self) -> dict[str, Latency]:
         """Per kind of request, in ms."""
         seen: dict[str, list[float]] = defaultdict(list)
         ran: dict[str, list[float]] = defaultdict(list)
+        queued: dict[str, list[float]] = defaultdict(list)
         for sample in self.samples:
             seen[sample.kind].append(sample.seconds * 1000)
             ran[sample.kind].append(sample.ran * 1000)
+            queued[sample.kind].append(sample.queued * 1000)
         out = {}
         for kind in sorted(seen):
-            values, runs = sorted(seen[kind]), sorted(ran[kind])
+            values, runs, waits = sorted(seen[kind]), sorted(ran[kind]), sorted(queued[kind])
             out[kind] = Latency(
-                len(values), percentile(values, 50), percentile(values, 99), percentile(runs, 50)
+                len(values),
+                percentile(values, 50),
+                percentile(values, 99),
+                percentile(runs, 50),
+                percentile(runs, 99),
+                percentile(waits, 50),
+                percentile(waits, 99),
             )
         return out
 
@@ -116,9 +144,12 @@ class Result:
 @dataclass(frozen=True)
 class Latency:
     count: int
-    p50: float
+    p50: float  # as the client saw it
     p99: float
-    ran_p50: float  # the function alone, without the wait for its turn
+    ran_p50: float  # the function's own run
+    ran_p99: float
+    queue_p50: float  # the wait for a free worker
+    queue_p99: float
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -224,17 +255,22 @@ def _request(learner: Learner, base_url: str, kind: str, rng: random.Random) -> 
     except requests.RequestException as exc:
         return Sample(kind, 0, time.perf_counter() - began, f"{kind} {path}: {type(exc).__name__}: {exc}")
     elapsed = time.perf_counter() - began
-    ran = _ran_seconds(response.headers.get("Server-Timing"))
+    timing = server_timing(response.headers.get("Server-Timing"))
+    spent = {
+        "ran": timing.get("lambda", 0.0),
+        "queued": timing.get("queue", 0.0),
+        "init": timing.get("init", 0.0),
+    }
     expected = EXPECTED.get(kind, 200)
     if response.status_code != expected:
         problem = (
             f"{kind} {method} {path} -> {response.status_code} (expected {expected}): {response.text[:300]}"
         )
-        return Sample(kind, response.status_code, elapsed, problem, ran)
+        return Sample(kind, response.status_code, elapsed, problem, **spent)
     if kind == "claim":
         learner.claim_ids.append(response.json()["claim_id"])
         learner.unclaimed = [c for c in learner.unclaimed if c not in chosen]
-    return Sample(kind, response.status_code, elapsed, None, ran)
+    return Sample(kind, response.status_code, elapsed, None, **spent)
 
 
 def drive(
@@ -286,6 +322,46 @@ def claimed_and_claimable(base_url: str, learner: Learner) -> tuple[Decimal, Dec
     return claimed, Decimal(str(summary["total"]))
 
 
+def worker_counts(base_url: str) -> dict[str, dict[str, Any]]:
+    """The stack's pools (GET /local/workers, local only): per function, cold starts, invocations, ..."""
+    answer = requests.get(base_url + "/local/workers", timeout=30)
+    answer.raise_for_status()
+    functions: dict[str, dict[str, Any]] = answer.json()["functions"]
+    return functions
+
+
+def settle(stack: LocalStackProcess, bound: float = 180.0) -> None:
+    """Wait until the render queue is empty and no function is busy (at most `bound` seconds).
+
+    The last claims of the loop are still being rendered when it ends, and the audit reads the
+    ledger page by page: a claim made ready between the page of its credentials and the page of
+    the claim itself would look like a ready claim without credentials.
+    """
+    import boto3
+
+    environment = json.loads(stack.env_file.read_text(encoding="utf-8"))
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=stack.aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - moto's, fake
+    )
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        counts = sqs.get_queue_attributes(
+            QueueUrl=environment["RENDER_QUEUE_URL"],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        waiting = int(counts["ApproximateNumberOfMessages"]) + int(
+            counts["ApproximateNumberOfMessagesNotVisible"]
+        )
+        busy = sum(int(pool.get("busy", 0)) for pool in worker_counts(stack.url).values())
+        if waiting == 0 and busy == 0:
+            return
+        time.sleep(0.2)
+
+
 def run_load(
     stack: LocalStackProcess,
     *,
@@ -293,11 +369,14 @@ def run_load(
     requests_total: int = 1000,
     credits_each: int = 16,
     seed: int = 7,
+    concurrency: int | None = None,
 ) -> Result:
     run_id = uuid.uuid4().hex[:8]
     base_url = stack.url
     people = populate(base_url, learners, credits_each, run_id)
     seconds, samples = drive(base_url, people, requests_total, seed)
+    workers = worker_counts(base_url)
+    settle(stack)
     problems = [s.problem for s in samples if s.problem]
     for learner in people:
         claimed, claimable = claimed_and_claimable(base_url, learner)
@@ -306,59 +385,88 @@ def run_load(
                 f"{learner.user_id}: claimed {claimed} + claimable {claimable} != seeded {learner.seeded}"
             )
     problems += [f"audit: {line}" for line in stack.audit()]
-    return Result(learners, len(samples), seconds, samples, problems)
+    return Result(learners, len(samples), seconds, samples, problems, concurrency, workers)
 
 
-def report(result: Result) -> list[tuple[str, float, str]]:
-    """Rows (figure, measured, goal) for bench's table."""
-    table = result.latencies()
-    health = table["health"]
-    rows: list[tuple[str, float, str]] = [
-        (
-            f"load: errors in {result.requests:,} requests from {result.learners} learners",
-            len(result.problems),
-            "0",
-        ),
-        (
-            "load: requests per second (the local stack runs one API call at a time)",
-            result.per_second,
-            "informational",
-        ),
-        (
-            "load: GET /health p50 ms under the load (p99 in the goal column)",
-            health.p50,
-            f"p99 {health.p99:.0f} ms",
-        ),
-    ]
-    for kind, latency in table.items():
-        if kind != "health":
-            rows.append(
-                (
-                    f"load: {kind} p50 / GET /health p50 (p99 ratio; function's own p50 ratio)",
-                    latency.p50 / health.p50,
-                    f"{latency.p99 / health.p99:.2f}; {latency.ran_p50 / health.ran_p50:.1f}, informational",
-                )
+def _ms(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def report(results: list[Result]) -> list[tuple[str, float, str]]:
+    """Rows (figure, measured, goal) for bench's table: each run, then the runs side by side."""
+    rows: list[tuple[str, float, str]] = []
+    first = results[0]
+    for result in results:
+        rows += [
+            (
+                f"load, {result.concurrency} worker(s) per function: errors in {result.requests:,} requests"
+                f" from {result.learners} learners (credits conserved, audit)",
+                len(result.problems),
+                "0",
+            ),
+            (
+                f"load, {result.concurrency} worker(s): requests per second (vs 1 worker in the goal column)",
+                result.per_second,
+                f"x{result.per_second / first.per_second:.2f}, informational",
+            ),
+            (
+                f"load, {result.concurrency} worker(s): cold starts (requests that waited for one)",
+                result.cold_starts,
+                f"{result.cold_starts_seen}, informational",
+            ),
+        ]
+    kinds = sorted({kind for result in results for kind in result.latencies()})
+    for kind in kinds:
+        own = "; ".join(
+            f"{r.concurrency}: {_ms(r.latencies()[kind].ran_p50)} / {_ms(r.latencies()[kind].ran_p99)}"
+            for r in results
+        )
+        wait = "; ".join(
+            f"{r.concurrency}: {_ms(r.latencies()[kind].queue_p50)} / {_ms(r.latencies()[kind].queue_p99)}"
+            for r in results
+        )
+        rows.append(
+            (
+                f"load, {kind}: the function's own p50 ms at {first.concurrency} worker(s)"
+                " (p50 / p99 at each number of workers)",
+                first.latencies()[kind].ran_p50,
+                own,
             )
+        )
+        rows.append(
+            (
+                f"load, {kind}: the wait for a worker, p50 ms at {first.concurrency} worker(s) (p50 / p99 at each)",
+                first.latencies()[kind].queue_p50,
+                wait,
+            )
+        )
     return rows
 
 
 def print_result(result: Result, out: Callable[[str], None] = print) -> None:
+    workers = f"{result.concurrency} worker(s) per function" if result.concurrency else "default workers"
     out(
-        f"{result.requests:,} requests from {result.learners} learners in {result.seconds:.1f} s: "
-        f"{result.per_second:.1f} requests/s"
+        f"{workers}: {result.requests:,} requests from {result.learners} learners in {result.seconds:.1f} s:"
+        f" {result.per_second:.1f} requests/s; {result.cold_starts} cold start(s)"
+        f" ({result.cold_starts_seen} request(s) waited for one)"
     )
     table = result.latencies()
-    health = table["health"]
     out(
-        f"{'request':<15} {'count':>5} {'p50 ms':>8} {'p99 ms':>8} {'p50/health':>10} {'p99/health':>10}"
-        f" {'own p50 ms':>10} {'own/health':>10}"
+        f"{'request':<15} {'count':>5} {'client p50':>10} {'p99':>7} {'own p50':>8} {'p99':>7}"
+        f" {'queue p50':>9} {'p99':>7}   (ms)"
     )
     for kind, lat in table.items():
         out(
-            f"{kind:<15} {lat.count:>5} {lat.p50:>8.1f} {lat.p99:>8.1f} {lat.p50 / health.p50:>10.2f}"
-            f" {lat.p99 / health.p99:>10.2f} {lat.ran_p50:>10.1f} {lat.ran_p50 / health.ran_p50:>10.1f}"
+            f"{kind:<15} {lat.count:>5} {lat.p50:>10.1f} {lat.p99:>7.0f} {lat.ran_p50:>8.1f} {lat.ran_p99:>7.0f}"
+            f" {lat.queue_p50:>9.1f} {lat.queue_p99:>7.0f}"
         )
-    out("own: the function's run time alone (Server-Timing), without the wait for its turn")
+    for name, counts in sorted(result.workers.items()):
+        init = counts.get("init_ms") or []
+        out(
+            f"  {name}: {counts.get('cold_starts', 0)} cold start(s)"
+            + (f" ({min(init):,.0f}-{max(init):,.0f} ms)" if init else "")
+            + f", {counts.get('invocations', 0)} invocation(s), {counts.get('peak', 0)} worker(s) at most"
+        )
     if result.problems:
         out(f"{len(result.problems)} problem(s):")
         for problem in result.problems[:50]:
@@ -367,34 +475,92 @@ def print_result(result: Result, out: Callable[[str], None] = print) -> None:
         out("no error; every learner's credits add up; audit clean")
 
 
+def print_comparison(results: list[Result], out: Callable[[str], None] = print) -> None:
+    """The runs side by side: requests/s, its ratio to the first run, cold starts, errors."""
+    first = results[0]
+    out(f"{'workers':>7} {'requests/s':>10} {'vs first':>8} {'cold starts':>11} {'errors':>6}")
+    for result in results:
+        out(
+            f"{result.concurrency or '-':>7} {result.per_second:>10.1f}"
+            f" {result.per_second / first.per_second:>8.2f} {result.cold_starts:>11} {len(result.problems):>6}"
+        )
+
+
+def _levels(text: str) -> list[int]:
+    try:
+        levels = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of whole numbers: {text!r}") from None
+    if not levels or min(levels) < 1:
+        raise argparse.ArgumentTypeError("at least one number of workers, each at least 1")
+    return levels
+
+
+def run_levels(
+    levels: list[int],
+    *,
+    learners: int = 50,
+    requests_total: int = 2000,
+    credits_each: int = 16,
+    seed: int = 7,
+    out: Callable[[str], None] = print,
+) -> list[Result]:
+    """The same load on a fresh stack for each number of workers per function."""
+    results = []
+    for level in levels:
+
+        def body(stack: LocalStackProcess, level: int = level) -> Result:
+            return run_load(
+                stack,
+                learners=learners,
+                requests_total=requests_total,
+                credits_each=credits_each,
+                seed=seed,
+                concurrency=level,
+            )
+
+        result = with_local_stack(body, concurrency=level)
+        print_result(result, out)
+        out("")
+        results.append(result)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=2000, help="total requests (default 2000)")
+    parser.add_argument("--requests", type=int, default=2000, help="total requests per run (default 2000)")
     parser.add_argument("--credits", type=int, default=16, help="credits per learner (default 16)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--workers",
+        type=_levels,
+        default=[1, 2, 4],
+        help="one run per value: worker processes per function at most (default 1,2,4)",
+    )
     args = parser.parse_args(argv)
     if args.learners < 1 or args.requests < args.learners or args.credits < 1:
         parser.error("need at least 1 learner, 1 credit each and as many requests as learners")
-    result = with_local_stack(
-        lambda stack: run_load(
-            stack,
-            learners=args.learners,
-            requests_total=args.requests,
-            credits_each=args.credits,
-            seed=args.seed,
-        )
+    results = run_levels(
+        args.workers,
+        learners=args.learners,
+        requests_total=args.requests,
+        credits_each=args.credits,
+        seed=args.seed,
     )
-    print_result(result)
-    return 1 if result.problems else 0
+    print_comparison(results)
+    return 1 if any(result.problems for result in results) else 0
 
 
-def with_local_stack(body: Callable[[LocalStackProcess], Result]) -> Result:
+def with_local_stack(
+    body: Callable[[LocalStackProcess], Result], *, concurrency: int | None = None
+) -> Result:
     """Run `body(stack)` against a fresh local stack without demo data or schedules."""
+    args = ["--no-seed", "--no-schedules", "--visibility-timeout", "2"]
+    if concurrency is not None:
+        args += ["--concurrency", str(concurrency)]
     with tempfile.TemporaryDirectory(prefix="cme-load-") as folder:
-        stack = start(
-            Path(folder) / "stack.log", args=("--no-seed", "--no-schedules", "--visibility-timeout", "2")
-        )
+        stack = start(Path(folder) / "stack.log", args=args)
         try:
             return body(stack)
         finally:

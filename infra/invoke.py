@@ -1,4 +1,8 @@
-"""Loading the real handlers named in template.yaml and invoking them as Lambda would."""
+"""Loading the real handlers named in template.yaml and invoking them as Lambda would.
+
+Imported by every worker process of the local stack before the handler (infra/localstack/worker.py),
+so it imports nothing heavy: the template is only a type here.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from infra.template import ROOT, Function
+if TYPE_CHECKING:
+    from infra.template import Function
+
+ROOT = Path(__file__).resolve().parent.parent
 
 _handlers: dict[tuple[str, str], Callable[[dict[str, Any], Any], Any]] = {}
 # Handlers are imported one at a time: two threads importing the same packages at once (a queue
@@ -53,15 +61,20 @@ class LambdaContext:
 
 def handler_of(function: Function) -> Callable[[dict[str, Any], Any], Any]:
     """Import CodeUri/module.py by path (each function folder has its own app.py) and return the handler."""
-    key = (function.code_uri, function.handler)
+    return load_handler(function.code_uri, function.handler)
+
+
+def load_handler(code_uri: str, handler: str) -> Callable[[dict[str, Any], Any], Any]:
+    """The template's `Handler` (module.function) of the code at `CodeUri`, imported once per process."""
+    key = (code_uri, handler)
     if key in _handlers:
         return _handlers[key]
     with _importing:
         if key in _handlers:  # imported by another thread while this one waited
             return _handlers[key]
-        module_name, attr = function.handler.rsplit(".", 1)
-        path = ROOT / function.code_uri / f"{module_name.replace('.', '/')}.py"
-        unique = "lambda_" + function.code_uri.replace("/", "_") + "_" + module_name.replace(".", "_")
+        module_name, attr = handler.rsplit(".", 1)
+        path = ROOT / code_uri / f"{module_name.replace('.', '/')}.py"
+        unique = "lambda_" + code_uri.replace("/", "_") + "_" + module_name.replace(".", "_")
         spec = importlib.util.spec_from_file_location(unique, path)
         if spec is None or spec.loader is None:
             raise ImportError(f"cannot load {path}")

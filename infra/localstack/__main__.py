@@ -64,16 +64,43 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="where to write the resources `cme audit|sweep|...` act on (default .local/stack-env.json)",
     )
     parser.add_argument("--log-level", default="INFO", help="level of the stack's own log (default INFO)")
+    parser.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=None,
+        help="worker processes (execution environments) per function at most (default: the number of CPUs)",
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run every function in this process, one API call at a time (for a debugger's breakpoints)",
+    )
     return parser.parse_args(argv)
 
 
-def banner(url: str, endpoint_url: str, seeded: bool) -> str:
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least 1")
+    return value
+
+
+def banner(url: str, endpoint_url: str, seeded: bool, concurrency: int | None = None) -> str:
     admin = auth.mint_token("local-admin", admin=True, name="Local Admin", expires_in=PRINTED_TOKEN_LIFETIME)
+    workers = (
+        f"up to {concurrency} worker process(es) per function, started on demand"
+        if concurrency
+        else "every function in this process, one API call at a time"
+    )
     lines = [
         "",
         f"CME Ledger local stack ready at {url}",
         f"  Web client: {url}/  (local sign-in: pick a learner)",
         f"  AWS endpoint (moto): {endpoint_url}",
+        f"  Functions: {workers}",
         f"  JWT issuer {auth.ISSUER}, audience {auth.AUDIENCE}; key {auth.key_path()}",
         "",
     ]
@@ -127,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             schedule_scale=args.schedule_scale,
             schedules=not args.no_schedules,
             env_file=args.env_file,
+            concurrency=args.concurrency,
+            in_process=args.in_process,
         )
     )
 
@@ -164,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             log.info("seeded %d courses and %d credits for demo", summary.courses, summary.credits)
         except SeedError as exc:
             log.error("seeding failed (the stack keeps running without demo data): %s", exc)
-    print(banner(stack.url, stack.endpoint_url, seeded), flush=True)
+    concurrency = stack.pool.concurrency if stack.pool is not None else None
+    print(banner(stack.url, stack.endpoint_url, seeded, concurrency), flush=True)
     log.info("ready in %.2f s", time.monotonic() - started)
 
     while not stack.stop_event.wait(0.5):
@@ -186,6 +216,9 @@ def exit_now(code: int) -> NoReturn:
     would first free it object by object (moto's tables are millions of small objects after a fuzzing
     or load run): seconds, growing with the data, before the process was gone. Logs are flushed first.
     """
+    from infra.localstack.pool import kill_all
+
+    kill_all()  # the workers go with the stack, whatever they are running
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):

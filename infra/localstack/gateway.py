@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 from infra import template as tpl
 from infra.events import http_event
 from infra.localstack import auth
-from infra.localstack.runtime import Runtime
+from infra.localstack.runtime import Invoker
 
 log = logging.getLogger("cme.local.http")
 
@@ -128,7 +128,7 @@ Fallback = Callable[[str, str, dict[str, str], bytes], "Response | None"]
 class Gateway:
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: Invoker,
         functions: dict[str, tpl.Function] | None = None,
         *,
         cors: Cors | None = None,
@@ -244,11 +244,15 @@ class Gateway:
         except Exception:
             log.exception("%s failed on %s %s", function.name, method, raw_path)
             return error(500, "internal_error", f"{function.name} failed; see the local stack's log.")
-        # Local only: how long the request queued for its turn (the stack runs one API call at a
-        # time) and how long the function ran, for load runs and the browser's network panel.
-        waited, ran = self.runtime.timing()
-        timing = f"queue;dur={waited * 1000:.1f}, lambda;dur={ran * 1000:.1f}"
-        response.headers.append(("Server-Timing", timing))
+        # Local only: how long the request waited for a free execution environment, the cold start
+        # it waited for (when it had one started) and how long the function ran, for load runs and
+        # the browser's network panel.
+        spent = self.runtime.last_timing()
+        parts = [f"queue;dur={spent.queued * 1000:.1f}"]
+        if spent.init:
+            parts.append(f"init;dur={spent.init * 1000:.1f}")
+        parts.append(f"lambda;dur={spent.ran * 1000:.1f}")
+        response.headers.append(("Server-Timing", ", ".join(parts)))
         return response
 
     @staticmethod
@@ -281,6 +285,9 @@ class Gateway:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # The headers and the body go out in two writes: with Nagle's algorithm the body waited for the
+    # client's delayed ACK of the headers, 40 ms on every answer.
+    disable_nagle_algorithm = True
     default_request_version = "HTTP/1.0"  # even a garbled request line gets a status line back
     server_version = "cme-local"
     gateway: Gateway  # set on the subclass make_server builds

@@ -125,8 +125,10 @@ class QueuePoller(threading.Thread):
             result = self._invoke(sqs_event(self.queue_arn, messages))
         except Exception:
             # As in Lambda, an error fails the whole batch: every message comes back after its timeout.
-            log.exception("%s: the handler failed; %d message(s) will be retried", self.label, len(messages))
             self.failed += len(messages)
+            if self._halt.is_set():  # the stack is stopping: its workers went away mid-batch
+                return len(messages)
+            log.exception("%s: the handler failed; %d message(s) will be retried", self.label, len(messages))
             return len(messages)
         failed = failed_message_ids(result, ids)
         done = [m for m in messages if m["MessageId"] not in failed]

@@ -1,11 +1,15 @@
 """Invoking the template's functions in this process, one invocation per function at a time.
 
+What the tests use in-process (`Gateway(Runtime(), ...)`) and `python -m infra.localstack
+--in-process` (a debugger's breakpoints in handlers); the served stack runs each function in worker
+processes instead (`pool.py`).
+
 Lambda runs one event per container at a time, and the handlers keep per-invocation state in module
 globals (Powertools' resolver keeps the current event in a class attribute shared by every API
-function), so the local stack serializes: every API invocation holds one lock, and each function
-runs one event at a time. Background functions (queues, schedules) run in parallel with the API.
-Handlers are imported on first invocation, so a function whose code is not written yet only fails
-when it is called.
+function), so in one process the calls are serialized: every API invocation holds one lock, and each
+function runs one event at a time. Background functions (queues, schedules) run in parallel with the
+API. Handlers are imported on first invocation, so a function whose code is not written yet only
+fails when it is called.
 """
 
 from __future__ import annotations
@@ -14,13 +18,33 @@ import contextlib
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from infra import invoke as lambda_invoke
 from infra.template import ROOT, Function
 
 log = logging.getLogger("cme.local.runtime")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Where the time of one invocation went, in seconds (the gateway's Server-Timing header)."""
+
+    queued: float = 0.0  # waiting for a free execution environment (or, in process, for the lock)
+    init: float = 0.0  # the cold start of an environment started for this invocation (0: a warm one)
+    ran: float = 0.0  # the function's run, after-restore hooks included
+
+
+class Invoker(Protocol):
+    """What the gateway, the queue pollers and the schedules invoke functions through."""
+
+    def invoke(self, function: Function, event: dict[str, Any], *, api: bool = False) -> Any: ...
+
+    def load(self, function: Function) -> None: ...
+
+    def last_timing(self) -> Timing: ...
 
 
 class Runtime:
@@ -38,6 +62,10 @@ class Runtime:
         """(seconds waiting for the function, seconds running it) of this thread's last invoke()."""
         value: tuple[float, float] = getattr(self._timing, "value", (0.0, 0.0))
         return value
+
+    def last_timing(self) -> Timing:
+        queued, ran = self.timing()
+        return Timing(queued=queued, ran=ran)
 
     @staticmethod
     def code_path(function: Function) -> Path:

@@ -1,25 +1,30 @@
-"""The whole local stack in one process: moto's server, the resources of template.yaml, the HTTP
-gateway, queue pollers and schedules. `LocalStack.start()` returns once everything answers."""
+"""The whole local stack: moto's server, the resources of template.yaml, the HTTP gateway, queue
+pollers and schedules in this process, and each function in worker processes of its own (pool.py),
+started on demand. `LocalStack.start()` returns once everything answers."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import boto3
 
 from infra import template as tpl
 from infra.events import schedule_event
 from infra.localstack.gateway import Cors, Gateway, GatewayServer, make_server
+from infra.localstack.pool import PooledRuntime, track, untrack
 from infra.localstack.queues import QueuePoller
-from infra.localstack.runtime import Runtime
+from infra.localstack.runtime import Invoker, Runtime
 from infra.localstack.schedules import ScheduleRunner
 from infra.localstack.web import WebClient
 from infra.provision import REGION, Stack, provision
@@ -41,6 +46,10 @@ class Options:
     schedules: bool = True
     queues: bool = True
     env_file: Path | None = None  # where `cme` finds this stack's resources (default ENV_FILE)
+    # Worker processes per function at most (None: the number of CPUs), as Lambda's concurrency.
+    concurrency: int | None = None
+    # Every function in this process, one API call at a time (a debugger's breakpoints work).
+    in_process: bool = False
 
 
 def point_at_moto(endpoint_url: str) -> None:
@@ -66,16 +75,39 @@ def point_at_moto(endpoint_url: str) -> None:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
 
+def lambda_variables(name: str, template: dict[str, Any] | None = None) -> dict[str, str]:
+    """The variables Lambda's runtime sets in a function's environment (besides the template's)."""
+    globals_ = ((template or tpl.load()).get("Globals") or {}).get("Function") or {}
+    props = tpl.resources(template)[name].get("Properties") or {}
+    snap_start = (props.get("SnapStart") or globals_.get("SnapStart") or {}).get("ApplyOn")
+    return {
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(props.get("MemorySize", globals_.get("MemorySize", 128))),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start" if snap_start == "PublishedVersions" else "on-demand",
+    }
+
+
 class LocalStack:
     def __init__(self, options: Options | None = None) -> None:
         self.options = options or Options()
         self.stop_event = threading.Event()
-        self.runtime = Runtime()
+        self.runtime: Invoker
+        self.pool: PooledRuntime | None = None
+        if self.options.in_process:
+            self.runtime = Runtime()
+        else:
+            self.pool = PooledRuntime(self.function_environment, self.options.concurrency)
+            self.runtime = self.pool
         self.functions = tpl.functions()
+        self._worker_base: dict[str, str] = {}
+        self._overrides: dict[str, str] = {}
         self.web = WebClient(
             frame_sources=lambda: f"'self' {self.endpoint_url}".strip(),
             connect_sources=lambda: f"'self' {self.endpoint_url}".strip(),
             port=lambda: self.port,
+            workers=self.worker_stats,
         )
         self.gateway = Gateway(
             self.runtime,
@@ -87,7 +119,7 @@ class LocalStack:
         self.stack: Stack | None = None
         self.endpoint_url = ""
         self.threads: list[threading.Thread] = []
-        self._moto: Any = None
+        self._moto: subprocess.Popen[bytes] | None = None
         self._http: GatewayServer | None = None
         self._serving: threading.Thread | None = None
 
@@ -106,20 +138,15 @@ class LocalStack:
         # Every function's log_metrics warns when it published none: noise locally, where metrics are off.
         warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-        from moto.server import ThreadedMotoServer
-
-        from infra import moto_patches
-
-        moto_patches.apply()  # transactions as DynamoDB does them: item-level rollback, serialized writes
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._moto = ThreadedMotoServer(ip_address=HOST, port=self.options.aws_port, verbose=False)
-        self._moto.start()
-        host, port = self._moto.get_host_and_port()
-        self.endpoint_url = f"http://{host}:{port}"
+        self._start_moto()
         point_at_moto(self.endpoint_url)
 
         self.stack = provision(endpoint_url=self.endpoint_url, public_base_url=self.url)
         overrides = {k: os.environ[k] for k in USER_OVERRIDABLE if k in os.environ}
+        # A worker's environment: this one (moto's endpoint, fake credentials), then its function's
+        # own variables from the template, not the union of every function's that this process gets.
+        self._worker_base = dict(os.environ)
+        self._overrides = overrides
         os.environ.update(self.stack.shared_environment())
         os.environ.update(overrides)
         write_env_file(
@@ -143,6 +170,62 @@ class LocalStack:
         if self.options.schedules:
             self._start_schedules()
         log.info("local stack up in %.2f s", time.monotonic() - started)
+
+    def _start_moto(self) -> None:
+        """moto's server in its own process (moto_process.py); returns once it answers."""
+        from infra.localstack.moto_process import READY
+
+        command = [
+            sys.executable,
+            "-m",
+            "infra.localstack.moto_process",
+            "--host",
+            HOST,
+            "--port",
+            str(self.options.aws_port),
+        ]
+        self._moto = subprocess.Popen(  # noqa: S603 - our own module, no shell
+            command, cwd=tpl.ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        track(self._moto)
+        assert self._moto.stdout is not None
+        line = self._moto.stdout.readline().decode(errors="replace").strip()
+        if not line.startswith(READY):
+            self._stop_moto()
+            raise OSError(f"moto's server did not start: {line or 'it exited'}")
+        self.endpoint_url = line[len(READY) :]
+        threading.Thread(target=_relay, args=(self._moto.stdout,), name="moto-output", daemon=True).start()
+
+    def _stop_moto(self) -> None:
+        moto, self._moto = self._moto, None
+        if moto is None:
+            return
+        with contextlib.suppress(OSError):
+            if moto.stdin is not None:
+                moto.stdin.close()  # its signal to exit
+        try:
+            moto.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            moto.kill()
+            moto.wait(timeout=5)
+        untrack(moto)
+
+    def function_environment(self, function: tpl.Function) -> dict[str, str]:
+        """What a worker of `function` runs with: the stack's AWS settings, the template's variables
+        of this function only, the developer's log settings, and Lambda's own variables."""
+        assert self.stack is not None, "the stack is not started"
+        return {
+            **self._worker_base,
+            **self.stack.environment(function),
+            **self._overrides,
+            **lambda_variables(function.name),
+        }
+
+    def worker_stats(self) -> dict[str, Any]:
+        """GET /local/workers: the pools' counts (empty in process)."""
+        if self.pool is None:
+            return {"concurrency": None, "functions": {}}
+        return {"concurrency": self.pool.concurrency, "functions": self.pool.stats()}
 
     def _start_pollers(self, sqs: Any) -> None:
         assert self.stack is not None
@@ -204,11 +287,31 @@ class LocalStack:
             self._http.server_close()
             self._http.close_connections()
         deadline = time.monotonic() + timeout
+        if self.pool is not None:
+            self.pool.stop(timeout)
+            self._log_pools()
         for thread in self.threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        if self._moto is not None:
-            self._moto.stop()
-            self._moto = None
+        self._stop_moto()
+
+    def _log_pools(self) -> None:
+        assert self.pool is not None
+        for name, counts in self.pool.stats().items():
+            log.info(
+                "%s: %d cold start(s), %d invocation(s), %d error(s), %d worker(s) at most",
+                name,
+                counts["cold_starts"],
+                counts["invocations"],
+                counts["errors"],
+                counts["peak"],
+            )
+
+
+def _relay(stream: IO[bytes]) -> None:
+    """Whatever moto's process prints after its ready line, on the stack's own output."""
+    for line in iter(stream.readline, b""):
+        sys.stdout.buffer.write(line)
+        sys.stdout.flush()
 
 
 ENV_FILE = Path(__file__).resolve().parents[2] / ".local" / "stack-env.json"

@@ -13,6 +13,8 @@ module answers:
 - `GET /local/learners` and `POST /local/token`: the local sign-in (pick a learner, get a token
   signed by the stack's key). **Local only**: they are not routes of template.yaml, do not appear in
   the OpenAPI document and do not exist in AWS, where the client signs in with Cognito's hosted UI.
+- `GET /local/workers`: the worker pools (cold starts, invocations, errors per function: pool.py),
+  local only as well, for load runs and tests.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ VERIFY_PATH = re.compile(r"^/verify/[^/]+$")
 CONFIG_PATH = "/config.json"
 LEARNERS_PATH = "/local/learners"
 TOKEN_PATH = "/local/token"  # noqa: S105 - a route, not a secret
+WORKERS_PATH = "/local/workers"
 LOCAL_TOKEN_LIFETIME = 8 * 3600
 MAX_LEARNERS = 200
 ASSET_PATH = re.compile(r"^(?:/[A-Za-z0-9_.-]+)+$")
@@ -186,6 +189,7 @@ class WebClient:
         connect_sources: Callable[[], str] | None = None,
         learners: Callable[[], list[dict[str, Any]]] = list_learners,
         port: Callable[[], int] | None = None,
+        workers: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.root = root.resolve()
         self._frame_sources = frame_sources or (lambda: "'self'")
@@ -193,6 +197,7 @@ class WebClient:
         self._connect_sources = connect_sources or (lambda: "'self'")
         self._learners = learners
         self._port = port  # the stack's HTTP port; None: any port (a WebClient without a server)
+        self._workers = workers or (lambda: {"concurrency": None, "functions": {}})
 
     def local_host(self, host: str) -> bool:
         """Whether `host` (a Host header) names this stack: 127.0.0.1 or localhost with its port."""
@@ -223,6 +228,10 @@ class WebClient:
             if method not in ("GET", "HEAD"):
                 return self._not_allowed(method, path, "GET, HEAD")
             return _json(200, {"items": self._learners(), "local_only": True})
+        if path == WORKERS_PATH:
+            if method not in ("GET", "HEAD"):
+                return self._not_allowed(method, path, "GET, HEAD")
+            return _json(200, {**self._workers(), "local_only": True})
         if path == CONFIG_PATH:
             if method not in ("GET", "HEAD"):
                 return self._not_allowed(method, path, "GET, HEAD")
