@@ -22,9 +22,8 @@ from pydantic import (
 )
 
 from cme_ledger.domain.amounts import canonical_text, has_two_decimals_at_most
-from cme_ledger.domain.calendar import is_valid_month_day
+from cme_ledger.domain.calendar import FIRST_DAY, LAST_DAY, is_valid_month_day
 from cme_ledger.domain.credit_types import CREDIT_TYPES, DEFAULT_CREDIT_TYPE
-from cme_ledger.domain.renewal import FIRST_DAY, LAST_DAY
 from cme_ledger.domain.times import is_time_zone
 from cme_ledger.domain.topic_tags import TOPIC_TAGS, is_known_tag
 

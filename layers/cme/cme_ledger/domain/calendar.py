@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import calendar
-from datetime import datetime
+from datetime import date, datetime
+
+# Dates the API takes (cycle starts, `on`, `completed_on`): cycles are computed around them.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
 
 
 def add_years(moment: datetime, years: int) -> datetime:

@@ -28,9 +28,6 @@ from cme_ledger.domain.model import Course, Credit, ExternalCredit, StoredClaim
 from cme_ledger.domain.requirements import ChosenSet, ClaimableCredit, CreditLine, local_date
 from cme_ledger.domain.times import parse_iso
 
-# Dates the API takes (cycle starts, `on`, `completed_on`): cycles are computed around them.
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(2199, 12, 31)
 MAX_CHOSEN = 20  # API.md: 0..20 sets
 
 
