@@ -16,6 +16,7 @@ from cme_ledger.services.expiry import expire_due_credits
 from cme_ledger.store import claim_writes, db
 from cme_ledger.store import credits as credit_store
 from cme_ledger.store import expiry as store_expiry
+from cme_ledger.store.learner import read_learner
 from infra import template as tpl
 from infra.invoke import invoke
 from tests.support import admin, call, claimable_totals, make_course, make_premium
@@ -235,7 +236,7 @@ def test_interrupted_sweep_is_finished_by_the_next_run(aws: Any, monkeypatch: py
     assert sweep_route() == {"expired": 0, "credits_read": 0}
     assert store_expiry.get_next_day() == "2026-01-06"
     for user in ("learner-0", "learner-1", "learner-2"):
-        assert all(c.expired_at for c in credit_store.iter_credits(user))
+        assert all(c.expired_at for c in read_learner(user).credits)
 
 
 def test_sweep_route_needs_admin(aws: Any) -> None:

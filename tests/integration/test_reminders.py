@@ -208,9 +208,9 @@ def test_reminders_can_be_turned_off_and_on(world: None) -> None:
 
 
 def _credits(user: str) -> list[Any]:
-    from cme_ledger.store import credits
+    from cme_ledger.store.learner import read_learner
 
-    return list(credits.iter_credits(user))
+    return read_learner(user).credits
 
 
 def test_a_credit_recorded_after_a_run_passed_its_expiry_is_reminded_by_the_next_run(world: None) -> None:

@@ -14,6 +14,7 @@ from cme_ledger import clock, runtime
 from cme_ledger.services.audit import audit
 from cme_ledger.store import credits as credit_store
 from cme_ledger.store.db import client, table_name
+from cme_ledger.store.learner import read_learner
 from tests.support import admin, build_credits, call, make_course, make_premium, seed_credits
 
 NO_RENDERING = 10**7  # minutes: these tests deliver no render messages
@@ -97,7 +98,7 @@ def test_a_credit_whose_window_closes_while_a_long_claim_runs_is_not_taken(
     refused = claim({"all": True}, "long")
     assert refused.status == 409, refused
     assert refused.body["error"]["details"] == [{"credit_id": closing, "reason": "expired"}]
-    assert all(not c.claimed.get("AMA_PRA_1") for c in credit_store.iter_credits(LEARNER))
+    assert all(not c.claimed.get("AMA_PRA_1") for c in read_learner(LEARNER).credits)
     assert audit(render_grace_minutes=NO_RENDERING) == []
 
 

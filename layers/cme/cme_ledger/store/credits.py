@@ -78,19 +78,6 @@ def item_of(credit: Credit) -> m.Credit:
     )
 
 
-def iter_credits(user_id: str, after: str | None = None, page_size: int = 200) -> Iterator[Credit]:
-    """A learner's credits in credit-id order (= earned_at order), resuming after credit `after`."""
-    bind()
-    pk = keys.user_pk(user_id)
-    for item in m.Credit.query(
-        pk,
-        m.Credit.sk.startswith(keys.CREDIT_PREFIX),
-        last_evaluated_key={"pk": {"S": pk}, "sk": {"S": keys.credit_sk(after)}} if after else None,
-        page_size=page_size,
-    ):
-        yield credit_of(item)
-
-
 def iter_open_credits(
     user_id: str, course_id: str | None = None, after: str | None = None, page_size: int | None = None
 ) -> Iterator[Credit]:
