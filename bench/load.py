@@ -380,7 +380,10 @@ def process_cpu(stack: LocalStackProcess) -> dict[str, float]:
         children: list[int] = []
         for task in Path(f"/proc/{pid}/task").iterdir():
             children += [int(c) for c in (task / "children").read_text().split()]
-        out = {"stack": seconds(pid), "moto": 0.0, "functions": 0.0}
+        # Every CPU's busy time (user, nice, system, irq, softirq, steal), for what else ran meanwhile.
+        total = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        busy = (total[0] + total[1] + total[2] + total[5] + total[6] + total[7]) / tick
+        out = {"stack": seconds(pid), "moto": 0.0, "functions": 0.0, "machine": busy}
         for child in children:
             command = Path(f"/proc/{child}/cmdline").read_bytes()
             out["moto" if b"moto_process" in command else "functions"] += seconds(child)
@@ -446,7 +449,7 @@ def report(results: list[Result]) -> list[tuple[str, float, str]]:
             ),
         ]
         if result.cpu:
-            per = {k: v * 1000 / result.requests for k, v in result.cpu.items()}
+            per = {k: v * 1000 / result.requests for k, v in result.cpu.items() if k != "machine"}
             rows.append(
                 (
                     f"load, {result.concurrency} worker(s): CPU ms per request (stack / moto / functions)",
@@ -500,11 +503,14 @@ def print_result(result: Result, out: Callable[[str], None] = print) -> None:
             f" {lat.queue_p50:>9.1f} {lat.queue_p99:>7.0f}"
         )
     if result.cpu:
-        per = {k: v * 1000 / result.requests for k, v in result.cpu.items()}
+        ours = {k: v for k, v in result.cpu.items() if k != "machine"}
+        per = {k: v * 1000 / result.requests for k, v in ours.items()}
+        others = max(0.0, result.cpu.get("machine", 0.0) - sum(ours.values()))
         out(
             f"CPU per request during the loop: stack (gateway, pollers) {per['stack']:.1f} ms, moto"
-            f" {per['moto']:.1f} ms, functions {per['functions']:.1f} ms"
-            f" ({sum(result.cpu.values()) / result.seconds:.2f} CPUs busy on average)"
+            f" {per['moto']:.1f} ms, functions {per['functions']:.1f} ms; on average {sum(ours.values()) / result.seconds:.2f}"
+            f" CPUs busy with the stack and {others / result.seconds:.2f} with everything else"
+            f" (the load run's own client included) of {os.cpu_count()}"
         )
     for name, counts in sorted(result.workers.items()):
         init = counts.get("init_ms") or []
