@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -102,6 +103,9 @@ class Result:
     concurrency: int | None = None  # the stack's --concurrency (None: its default)
     # GET /local/workers after the timed requests: per function, cold starts, invocations, ...
     workers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # CPU seconds spent during the timed requests by the stack's process (gateway, pollers), moto's
+    # process and the functions' workers (Linux only: empty elsewhere).
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def per_second(self) -> float:
@@ -362,6 +366,32 @@ def settle(stack: LocalStackProcess, bound: float = 180.0) -> None:
         time.sleep(0.2)
 
 
+def process_cpu(stack: LocalStackProcess) -> dict[str, float]:
+    """CPU seconds so far of the stack's process ("stack": gateway, pollers), of moto's process and
+    of the workers ("functions"), from /proc (Linux); {} where there is none."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def seconds(pid: int) -> float:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+
+        pid = stack.process.pid
+        children: list[int] = []
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children += [int(c) for c in (task / "children").read_text().split()]
+        # Every CPU's busy time (user, nice, system, irq, softirq, steal), for what else ran meanwhile.
+        total = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        busy = (total[0] + total[1] + total[2] + total[5] + total[6] + total[7]) / tick
+        out = {"stack": seconds(pid), "moto": 0.0, "functions": 0.0, "machine": busy}
+        for child in children:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+            out["moto" if b"moto_process" in command else "functions"] += seconds(child)
+        return out
+    except (OSError, ValueError):
+        return {}
+
+
 def run_load(
     stack: LocalStackProcess,
     *,
@@ -374,7 +404,10 @@ def run_load(
     run_id = uuid.uuid4().hex[:8]
     base_url = stack.url
     people = populate(base_url, learners, credits_each, run_id)
+    cpu_before = process_cpu(stack)
     seconds, samples = drive(base_url, people, requests_total, seed)
+    cpu_after = process_cpu(stack)
+    cpu = {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after} if cpu_before else {}
     workers = worker_counts(base_url)
     settle(stack)
     problems = [s.problem for s in samples if s.problem]
@@ -385,7 +418,7 @@ def run_load(
                 f"{learner.user_id}: claimed {claimed} + claimable {claimable} != seeded {learner.seeded}"
             )
     problems += [f"audit: {line}" for line in stack.audit()]
-    return Result(learners, len(samples), seconds, samples, problems, concurrency, workers)
+    return Result(learners, len(samples), seconds, samples, problems, concurrency, workers, cpu)
 
 
 def _ms(value: float) -> str:
@@ -415,6 +448,15 @@ def report(results: list[Result]) -> list[tuple[str, float, str]]:
                 f"{result.cold_starts_seen}, informational",
             ),
         ]
+        if result.cpu:
+            per = {k: v * 1000 / result.requests for k, v in result.cpu.items() if k != "machine"}
+            rows.append(
+                (
+                    f"load, {result.concurrency} worker(s): CPU ms per request (stack / moto / functions)",
+                    sum(per.values()),
+                    f"{per['stack']:.1f} / {per['moto']:.1f} / {per['functions']:.1f}, informational",
+                )
+            )
     kinds = sorted({kind for result in results for kind in result.latencies()})
     for kind in kinds:
         own = "; ".join(
@@ -459,6 +501,16 @@ def print_result(result: Result, out: Callable[[str], None] = print) -> None:
         out(
             f"{kind:<15} {lat.count:>5} {lat.p50:>10.1f} {lat.p99:>7.0f} {lat.ran_p50:>8.1f} {lat.ran_p99:>7.0f}"
             f" {lat.queue_p50:>9.1f} {lat.queue_p99:>7.0f}"
+        )
+    if result.cpu:
+        ours = {k: v for k, v in result.cpu.items() if k != "machine"}
+        per = {k: v * 1000 / result.requests for k, v in ours.items()}
+        others = max(0.0, result.cpu.get("machine", 0.0) - sum(ours.values()))
+        out(
+            f"CPU per request during the loop: stack (gateway, pollers) {per['stack']:.1f} ms, moto"
+            f" {per['moto']:.1f} ms, functions {per['functions']:.1f} ms; on average {sum(ours.values()) / result.seconds:.2f}"
+            f" CPUs busy with the stack and {others / result.seconds:.2f} with everything else"
+            f" (the load run's own client included) of {os.cpu_count()}"
         )
     for name, counts in sorted(result.workers.items()):
         init = counts.get("init_ms") or []

@@ -466,3 +466,36 @@ def test_the_faster_query_answers_what_motos_own_does(aws: Stack) -> None:
             assert fast == pages(query), query
     assert sum(len(items) for items, *_ in pages(queries[0])) == 30
     assert len(pages(queries[4])) > 1  # the cursors were exercised
+
+
+def test_the_fast_answers_are_motos_answers_through_a_claims_whole_flow(aws: Stack) -> None:
+    """Every DynamoDB answer of a claim's flow (catalogue, membership, credits, preview, claim, the
+    render with its credentials, the reads) made both ways: the local stack's and moto's own."""
+    from infra.localstack import moto_speed
+    from tests.support import call, deliver, make_course, make_premium, seed_credits
+
+    moto_speed.apply()
+    with moto_speed.checking() as mismatches:
+        make_course("em", types=["AMA_PRA_1", "ACEP"])
+        make_premium("learner-1")
+        credits = seed_credits("learner-1", "em", 5)
+        body = {"credit_type": "AMA_PRA_1", "selections": [{"credit_id": c} for c in credits[:3]]}
+        assert call("POST", "/claims/preview", body=body).status == 200
+        claim = call("POST", "/claims", body=body, headers={"idempotency-key": "k-1"})
+        assert claim.status == 201, claim
+        deliver(aws, "RenderQueue")
+        claim_id = claim.body["claim_id"]
+        assert call("GET", f"/claims/{claim_id}").body["status"] == "ready"
+        for path in ("/claims", "/credits", "/credits/summary", f"/claims/{claim_id}/credentials", "/me"):
+            assert call("GET", path).status == 200, path
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        table = aws.tables["LedgerTable"]
+        dynamodb.scan(TableName=table, Limit=7)
+        key = {"pk": {"S": "nobody"}, "sk": {"S": "nothing"}}
+        dynamodb.batch_get_item(RequestItems={table: {"Keys": [key]}})
+        dynamodb.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": key}}])
+        dynamodb.delete_item(TableName=table, Key=key, ReturnValues="ALL_OLD")
+    assert mismatches == []
+    assert {"GetItem", "PutItem", "UpdateItem", "Query", "TransactWriteItems", "Scan"} <= set(
+        moto_speed.compared
+    )
