@@ -40,6 +40,7 @@ from typing import Any
 
 _state = threading.local()
 _applied = False
+_originals: list[tuple[Any, str, Any]] = []  # (class, attribute, moto's own) for remove()
 # The operations whose answers hold items (and nothing the output model would transform otherwise).
 FAST_ANSWERS = frozenset(
     {
@@ -122,6 +123,7 @@ def apply() -> None:
 
     original_all_items = Table.all_items
     original_query = Table.query
+    _originals.extend([(Table, "all_items", original_all_items), (Table, "query", original_query)])
     signature = inspect.signature(original_query)
 
     @functools.wraps(original_all_items)
@@ -150,6 +152,7 @@ def _fast_answers() -> None:
     from moto.core.responses import ActionResult, EmptyResult, PaginatedResult
 
     original = ActionResult.execute_result
+    _originals.append((ActionResult, "execute_result", original))
 
     @functools.wraps(original)
     def execute_result(self: Any, context: Any) -> Any:
@@ -182,3 +185,12 @@ def _fast_answers() -> None:
         return answer["status_code"], answer["headers"], body
 
     ActionResult.execute_result = execute_result  # type: ignore[method-assign]
+
+
+def remove() -> None:
+    """moto as it was (the tests that apply the patch in their own process put it back)."""
+    global _applied
+    while _originals:
+        owner, name, original = _originals.pop()
+        setattr(owner, name, original)
+    _applied = False

@@ -392,12 +392,19 @@ def test_server_timing_tells_the_wait_for_a_turn_apart_from_the_run(monkeypatch:
 # ---------------------------------------------------------------------- moto's Query, made faster
 
 
-def test_the_faster_query_answers_what_motos_own_does(aws: Stack) -> None:
-    """Pages, order, counts and cursors of Queries of the table and of its indexes, with the local
-    stack's patch (infra/localstack/moto_speed.py) and with moto's own Query."""
+@pytest.fixture
+def moto_speed() -> Iterator[Any]:
+    """The local stack's moto patch in this process, for one test (the other tests keep moto's own)."""
     from infra.localstack import moto_speed
 
     moto_speed.apply()
+    yield moto_speed
+    moto_speed.remove()
+
+
+def test_the_faster_query_answers_what_motos_own_does(aws: Stack, moto_speed: Any) -> None:
+    """Pages, order, counts and cursors of Queries of the table and of its indexes, with the local
+    stack's patch (infra/localstack/moto_speed.py) and with moto's own Query."""
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
     table = aws.tables["LedgerTable"]
     for user in range(4):
@@ -468,13 +475,11 @@ def test_the_faster_query_answers_what_motos_own_does(aws: Stack) -> None:
     assert len(pages(queries[4])) > 1  # the cursors were exercised
 
 
-def test_the_fast_answers_are_motos_answers_through_a_claims_whole_flow(aws: Stack) -> None:
+def test_the_fast_answers_are_motos_answers_through_a_claims_whole_flow(aws: Stack, moto_speed: Any) -> None:
     """Every DynamoDB answer of a claim's flow (catalogue, membership, credits, preview, claim, the
     render with its credentials, the reads) made both ways: the local stack's and moto's own."""
-    from infra.localstack import moto_speed
     from tests.support import call, deliver, make_course, make_premium, seed_credits
 
-    moto_speed.apply()
     with moto_speed.checking() as mismatches:
         make_course("em", types=["AMA_PRA_1", "ACEP"])
         make_premium("learner-1")
@@ -499,3 +504,14 @@ def test_the_fast_answers_are_motos_answers_through_a_claims_whole_flow(aws: Sta
     assert {"GetItem", "PutItem", "UpdateItem", "Query", "TransactWriteItems", "Scan"} <= set(
         moto_speed.compared
     )
+
+
+def test_removing_the_patch_gives_moto_back(moto_speed: Any) -> None:
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.models.table import Table
+
+    patched = (Table.query, Table.all_items, ActionResult.execute_result)
+    moto_speed.remove()
+    assert not hasattr(Table.query, "__wrapped__") and not hasattr(ActionResult.execute_result, "__wrapped__")
+    moto_speed.apply()
+    assert (Table.query, Table.all_items, ActionResult.execute_result) != patched  # applied afresh
