@@ -37,8 +37,9 @@ def claims_for(user_id: str, *, admin: bool = False, name: str | None = None) ->
 
 # Powertools' resolver keeps the request it is resolving in a class attribute (BaseRouter.current_event)
 # that every resolver in the process shares: two threads inside handlers at once can each read the
-# other's request. Lambda runs one event per container, and the local stack serializes API calls;
-# a test that wants concurrency drives the domain's use cases from threads instead
+# other's request. Lambda runs one event per container, and so does each worker process of the local
+# stack (infra/localstack/pool.py); in process, a test that wants concurrency goes over HTTP to the
+# served stack or drives the domain's use cases from threads
 # (tests/reliability/test_claim_concurrency.py).
 _handler_busy = threading.RLock()  # re-entered by the same thread (a fault hook that claims) is fine
 
