@@ -80,6 +80,10 @@ def lambda_variables(name: str, template: dict[str, Any] | None = None) -> dict[
     globals_ = ((template or tpl.load()).get("Globals") or {}).get("Function") or {}
     props = tpl.resources(template)[name].get("Properties") or {}
     snap_start = (props.get("SnapStart") or globals_.get("SnapStart") or {}).get("ApplyOn")
+    if tpl.is_tag(snap_start):
+        # !If [SnapStartEnabled, PublishedVersions, "None"]: the template's defaults turn it on, and
+        # the workers run the SnapStart hooks either way.
+        snap_start = "PublishedVersions" if "PublishedVersions" in repr(snap_start) else None
     return {
         "AWS_LAMBDA_FUNCTION_NAME": name,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",

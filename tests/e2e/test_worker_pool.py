@@ -245,7 +245,9 @@ def test_lambdas_own_variables_come_from_the_template() -> None:
     assert variables["AWS_LAMBDA_FUNCTION_NAME"] == "ClaimsFunction"
     assert variables["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/ClaimsFunction"
     assert variables["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"  # Globals' MemorySize
-    assert variables["AWS_LAMBDA_INITIALIZATION_TYPE"] in ("on-demand", "snap-start")
+    # The API functions have SnapStart (template parameter SnapStart, Enabled by default); jobs do not.
+    assert variables["AWS_LAMBDA_INITIALIZATION_TYPE"] == "snap-start"
+    assert lambda_variables("ExpirySweepFunction")["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
 
 
 def test_the_served_stack_runs_functions_in_worker_pools(api: Api, local_stack: LocalStackProcess) -> None:
