@@ -54,10 +54,13 @@ class Courses(Mapping[str, Course]):
     def __init__(self, read: Catalogue) -> None:
         self._read = read
         self._reloaded = False
+        self._version = read.version
 
     @property
     def version(self) -> int:
-        return self._read.version
+        """The version of the first copy this mapping served from: lines decided before a reload
+        used it, so a claim checking it never passes with a course that changed meanwhile."""
+        return self._version
 
     def __getitem__(self, course_id: str) -> Course:
         if course_id not in self._read.courses and not self._reloaded:
