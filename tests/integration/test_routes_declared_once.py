@@ -23,7 +23,7 @@ API_FUNCTIONS = {name: f for name, f in tpl.functions().items() if f.routes}
 def _app(function: tpl.Function) -> ApiResolver:
     """The resolver of a template function's handler module, loaded as the local stack loads it."""
     handler = handler_of(function)
-    app = sys.modules[handler.__module__].app
+    app = sys.modules[handler.__module__].api.app
     assert isinstance(app, ApiResolver)
     return app
 
@@ -70,15 +70,20 @@ def test_every_path_parameter_is_percent_decoded() -> None:
     assert checked >= 8
 
 
-def test_handlers_import_no_document_builder() -> None:
-    """api.openapi imports the routers, never the reverse; no handler builds the document."""
+def test_handlers_import_no_document_builder_and_build_their_resolver_on_first_use() -> None:
+    """api.openapi imports the routers, never the reverse; no handler builds the document. A handler
+    module's import holds no resolver, route or pydantic (api/entry.py): `api.app` builds them."""
     code = (
         "import importlib.util, json, sys\n"
+        "modules = []\n"
         "for path in sys.argv[1:]:\n"
         "    spec = importlib.util.spec_from_file_location('app_' + str(len(sys.modules)), path)\n"
         "    module = importlib.util.module_from_spec(spec)\n"
         "    spec.loader.exec_module(module)\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('cme_ledger.api'))))\n"
+        "    modules.append(module)\n"
+        "imported = sorted(sys.modules)\n"
+        "built = [type(module.api.app).__name__ for module in modules]\n"
+        "print(json.dumps({'imported': imported, 'built': built, 'after': sorted(sys.modules)}))\n"
     )
     paths = sorted({str(ROOT / f.code_uri / "app.py") for f in API_FUNCTIONS.values()})
     env: dict[str, Any] = {
@@ -89,5 +94,15 @@ def test_handlers_import_no_document_builder() -> None:
         [sys.executable, "-c", code, *paths], env=env, capture_output=True, text=True, check=True, timeout=120
     )
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
-    assert "cme_ledger.api.routes.credits" in loaded
-    assert "cme_ledger.api.openapi" not in loaded
+    imported = set(loaded["imported"])
+    assert "cme_ledger.observability" in imported
+    for heavy in (
+        "pydantic",
+        "cme_ledger.api.resolver",
+        "cme_ledger.api.routes.credits",
+        "cme_ledger.services",
+    ):
+        assert heavy not in imported, heavy
+    assert loaded["built"] == ["ApiResolver"] * len(paths)
+    assert "cme_ledger.api.routes.credits" in loaded["after"]
+    assert "cme_ledger.api.openapi" not in loaded["after"]

@@ -49,14 +49,15 @@ def unfrozen() -> Iterator[None]:
     gc.unfreeze()  # the hook freezes the heap; the rest of the test session collects as usual
 
 
-def _module_app(function: str) -> Any:
+def _module_api(function: str) -> Any:
+    """The handler module's api.entry.Api (its resolver is built on first use)."""
     handler = handler_of(tpl.functions()[function])
-    return sys.modules[handler.__module__].app
+    return sys.modules[handler.__module__].api
 
 
-def _hooks_of(app: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+def _hooks_of(api: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """What the function's app.py registered for before the snapshot (Lambda calls it so)."""
-    mine = [(args, kwargs) for func, args, kwargs in get_before_snapshot() if args and args[0] is app]
+    mine = [(args, kwargs) for func, args, kwargs in get_before_snapshot() if args and args[0] is api]
     assert len(mine) == 1, f"{len(mine)} before-snapshot hooks for this app"
     assert (snapstart.after_restore, (), {}) in get_after_restore()
     return mine[0]
@@ -64,8 +65,8 @@ def _hooks_of(app: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
 
 @pytest.mark.parametrize("function", sorted(REQUESTS))
 def test_hooks_then_requests(aws: Any, unfrozen: None, function: str) -> None:
-    app = _module_app(function)
-    args, kwargs = _hooks_of(app)
+    api = _module_api(function)
+    args, kwargs = _hooks_of(api)
     clients = args[1]
     assert "dynamodb" in clients
 
@@ -76,7 +77,8 @@ def test_hooks_then_requests(aws: Any, unfrozen: None, function: str) -> None:
     for name in clients:
         if name in CACHED_CLIENTS:
             assert CACHED_CLIENTS[name].cache_info().currsize == 1, name
-    routes = [*app._static_routes, *app._dynamic_routes]
+    assert api.built
+    routes = [*api.app._static_routes, *api.app._dynamic_routes]
     assert routes and all(r._dependant is not None for r in routes)
     assert gc.get_freeze_count() > 0
     if function == "CertificatesFunction":
@@ -101,8 +103,7 @@ def test_hooks_then_requests(aws: Any, unfrozen: None, function: str) -> None:
 def test_temporary_keys_in_the_environment_are_not_kept_past_a_restore(
     aws: Any, unfrozen: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = _module_app("CertificatesFunction")
-    args, kwargs = _hooks_of(app)
+    args, kwargs = _hooks_of(_module_api("CertificatesFunction"))
     snapstart.before_snapshot(*args, **kwargs)
     assert objects._s3.cache_info().currsize == 1
     monkeypatch.setenv("AWS_SESSION_TOKEN", "expires-soon")

@@ -8,7 +8,7 @@ snapshot. Each API function's app.py calls `register`, which hands Lambda's Pyth
 - before the snapshot, `before_snapshot` builds what requests would otherwise build on first use:
   the settings (checked: a version whose environment is wrong fails to publish instead of failing
   its first request), the AWS clients the function calls (their service models parsed), the
-  validation models of every route, the modules and data that routes load on first use (for the
+  function's resolver with its routes (api/entry.py) and every route's validation models, the modules and data that routes load on first use (for the
   certificates function, reportlab and the certificate fonts); then it collects garbage once and
   freezes what is left, which the collector never walks again;
 - after each restore, `after_restore` makes unique again what the snapshot shares between every
@@ -20,7 +20,8 @@ snapshot. Each API function's app.py calls `register`, which hands Lambda's Pyth
   which botocore fetches again when they expire: the clients are kept then).
 
 Lambda runs the hooks only for SnapStart versions; without SnapStart the import is what a cold start
-pays, so `quiet_gc` keeps the garbage collector out of it. The local stack runs the hooks as Lambda
+pays, so it holds only what every invocation needs before it is routed (the resolver is built on
+first use: api/entry.py) and `quiet_gc` keeps the garbage collector out of it. The local stack runs the hooks as Lambda
 does (before-snapshot at the start of each worker, after-restore before its first event), so every
 test that goes through it runs them too.
 
@@ -55,7 +56,7 @@ _REQUEST_PATH = (
     "zoneinfo",
 )
 
-_registered: set[int] = set()  # id() of the apps whose hooks this process registered
+_registered: set[int] = set()  # id() of the apis whose hooks this process registered
 
 
 @contextmanager
@@ -80,31 +81,32 @@ def quiet_gc() -> Iterator[None]:
 
 
 def register(
-    app: Any,
+    api: Any,
     *,
     clients: Iterable[str] = (),
     preload: Iterable[str] = (),
 ) -> None:
     """Register the SnapStart hooks of one API function (its app.py calls this once, at import).
 
-    `app` is the function's resolver (its routes' validation models are built before the snapshot);
+    `api` is the function's api.entry.Api: its resolver is built before the snapshot, with every
+    route's validation models;
     `clients` names entries of CLIENTS the function calls; `preload` names what its routes load on
     first use: a module ("cme_ledger.jobs") or a function to call ("package.module:function").
-    Registering the same app again (a test importing a handler twice) adds nothing.
+    Registering the same api again (a test importing a handler twice) adds nothing.
     """
     from snapshot_restore_py import register_after_restore, register_before_snapshot
 
-    if id(app) in _registered:
+    if id(api) in _registered:
         return
     unknown = [name for name in clients if name not in CLIENTS]
     if unknown:
         raise ValueError(f"unknown clients {unknown}: known are {sorted(CLIENTS)}")
-    _registered.add(id(app))
-    register_before_snapshot(before_snapshot, app, tuple(clients), tuple(preload))
+    _registered.add(id(api))
+    register_before_snapshot(before_snapshot, api, tuple(clients), tuple(preload))
     register_after_restore(after_restore)
 
 
-def before_snapshot(app: Any, clients: tuple[str, ...] = (), preload: tuple[str, ...] = ()) -> None:
+def before_snapshot(api: Any, clients: tuple[str, ...] = (), preload: tuple[str, ...] = ()) -> None:
     """Build what the function's requests use, then collect and freeze (Lambda: once per version)."""
     from cme_ledger.config import get_settings
 
@@ -119,6 +121,7 @@ def before_snapshot(app: Any, clients: tuple[str, ...] = (), preload: tuple[str,
             _call(module, function)
         else:
             importlib.import_module(module)
+    app = api.app
     validation_models(app)
     _resolve_once(app)
     gc.collect()
