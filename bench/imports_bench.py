@@ -156,7 +156,9 @@ def ratio(measured: list[tuple[Sample, Sample]], clock: str) -> float:
 def first_use_ratio(measured: list[tuple[Sample, Sample]]) -> float:
     """The median over pairs of (handler import + resolver build) / boto3, CPU time: what a cold
     start without SnapStart pays before its first route runs."""
-    return statistics.median((handler["cpu"] + handler["build"]) / boto3["cpu"] for boto3, handler in measured)
+    return statistics.median(
+        (handler["cpu"] + handler["build"]) / boto3["cpu"] for boto3, handler in measured
+    )
 
 
 def run() -> list[tuple[str, float, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -264,3 +265,13 @@ class StoredUpload:
     size: int
     last_modified: str
     latest: bool
+
+
+@dataclass(frozen=True)
+class ChosenSet:
+    """A requirement set the learner follows, and the first day of one of its cycles (cycles repeat
+    every cycle_years from there, both ways; a one-time set has no repeat). Part of the learner's
+    records (store.learner reads it with them); the requirement rules are in domain.requirements."""
+
+    code: str
+    cycle_start: date

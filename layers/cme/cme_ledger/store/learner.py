@@ -13,8 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cme_ledger.domain.model import ClaimPage, ClaimRecord, Credit, ExternalCredit, Profile, StoredClaim
-from cme_ledger.domain.requirements import ChosenSet
+from cme_ledger.domain.model import (
+    ChosenSet,
+    ClaimPage,
+    ClaimRecord,
+    Credit,
+    ExternalCredit,
+    Profile,
+    StoredClaim,
+)
 from cme_ledger.store import keys
 from cme_ledger.store import models as m
 from cme_ledger.store.claim_items import page_of, record_of

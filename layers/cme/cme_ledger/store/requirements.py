@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from cme_ledger.domain.requirements import ChosenSet
+from cme_ledger.domain.model import ChosenSet
 from cme_ledger.store import keys
 from cme_ledger.store import models as m
 from cme_ledger.store.db import bind

@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import ClassVar, Literal, NamedTuple
 
+from cme_ledger.domain.model import ChosenSet as ChosenSet  # a learner's records hold it (domain.model)
+
 LineSource = Literal["claim", "external", "roll_over"]
 CapPeriod = Literal["cycle", "calendar_year"]
 
@@ -208,15 +210,6 @@ class ClaimableCredit:
     earned_on: date
     topics: frozenset[str] = frozenset()
     live: bool = False
-
-
-@dataclass(frozen=True)
-class ChosenSet:
-    """A set the learner follows, and the first day of one of its cycles (cycles repeat every
-    cycle_years from there, both ways; a one-time set has no repeat)."""
-
-    code: str
-    cycle_start: date
 
 
 # ----------------------------------------------------------------------------- output
