@@ -8,9 +8,10 @@ snapshot. Each API function's app.py calls `register`, which hands Lambda's Pyth
 - before the snapshot, `before_snapshot` builds what requests would otherwise build on first use:
   the settings (checked: a version whose environment is wrong fails to publish instead of failing
   its first request), the AWS clients the function calls (their service models parsed), the
-  function's resolver with its routes (api/entry.py) and every route's validation models, the modules and data that routes load on first use (for the
-  certificates function, reportlab and the certificate fonts); then it collects garbage once and
-  freezes what is left, which the collector never walks again;
+  function's resolver with its routes (api/entry.py) and every route's validation models, the
+  modules and data that routes load on first use (for the certificates function, reportlab and
+  the certificate fonts); then it collects garbage once and freezes what is left, which the
+  collector never walks again;
 - after each restore, `after_restore` makes unique again what the snapshot shares between every
   environment restored from it: the state of `random` (botocore's retry jitter: certificate and
   verify codes never come from `random`, always from `secrets`), the cursor signing secret (never
@@ -20,10 +21,10 @@ snapshot. Each API function's app.py calls `register`, which hands Lambda's Pyth
   which botocore fetches again when they expire: the clients are kept then).
 
 Lambda runs the hooks only for SnapStart versions; without SnapStart the import is what a cold start
-pays, so it holds only what every invocation needs before it is routed (the resolver is built on
-first use: api/entry.py) and `quiet_gc` keeps the garbage collector out of it. The local stack runs the hooks as Lambda
-does (before-snapshot at the start of each worker, after-restore before its first event), so every
-test that goes through it runs them too.
+pays before its first event, so it holds only what every invocation needs before it is routed (the
+resolver is built on first use: api/entry.py) and `quiet_gc` keeps the garbage collector out of it.
+The local stack runs the hooks as Lambda does (before-snapshot at the start of each worker,
+after-restore before its first event), so every test that goes through it runs them too.
 
 Importing this module costs nothing: everything it warms is imported when a hook runs.
 """
@@ -88,10 +89,10 @@ def register(
 ) -> None:
     """Register the SnapStart hooks of one API function (its app.py calls this once, at import).
 
-    `api` is the function's api.entry.Api: its resolver is built before the snapshot, with every
-    route's validation models;
-    `clients` names entries of CLIENTS the function calls; `preload` names what its routes load on
-    first use: a module ("cme_ledger.jobs") or a function to call ("package.module:function").
+    `api` is the function's api.entry.Api (its resolver and every route's validation models are
+    built before the snapshot); `clients` names entries of CLIENTS the function calls; `preload`
+    names what its routes load on first use: a module ("cme_ledger.jobs") or a function to call
+    ("package.module:function").
     Registering the same api again (a test importing a handler twice) adds nothing.
     """
     from snapshot_restore_py import register_after_restore, register_before_snapshot
