@@ -133,7 +133,7 @@ class _NotATree(Exception):
     pass
 
 
-def _copy_tree(root: Any, node_class: type) -> Any:
+def _copy_tree(root: Any, node_class: Any) -> Any:
     """What copy.deepcopy(root) gives for moto's trees (a root without a parent)."""
 
     def atom(value: Any, memo: dict[int, Any]) -> Any:
@@ -174,7 +174,7 @@ def _copy_tree(root: Any, node_class: type) -> Any:
 # 3. The depth-first walk
 
 
-def _fast_traverse(base: type, node_class: type, original: Callable[[Any, Any], Any]) -> Callable[..., Any]:
+def _fast_traverse(base: Any, node_class: Any, original: Callable[[Any, Any], Any]) -> Callable[..., Any]:
     own = (base.traverse_node_recursively, base.process, base.nodes_to_be_processed)
     base_pre = base.pre_processing_of_child
     is_node: dict[type, bool] = {}
@@ -311,8 +311,8 @@ def apply() -> None:
         return
     from moto.dynamodb.comparisons import ConditionExpressionParser
     from moto.dynamodb.parsing import validators
-    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
-    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
     _set(UpdateExpressionParser, "make", classmethod(_make(UpdateExpressionParser.make)))
     original_deepcopy = validators.deepcopy
@@ -323,8 +323,12 @@ def apply() -> None:
         return original_deepcopy(value, memo)
 
     _originals.append((validators, "deepcopy", original_deepcopy))
-    validators.deepcopy = deepcopy
-    _set(DepthFirstTraverser, "traverse", _fast_traverse(DepthFirstTraverser, Node, DepthFirstTraverser.traverse))
+    validators.deepcopy = deepcopy  # type: ignore[assignment]
+    _set(
+        DepthFirstTraverser,
+        "traverse",
+        _fast_traverse(DepthFirstTraverser, Node, DepthFirstTraverser.traverse),
+    )
     _set(validators.Validator, "__init__", _init(validators.Validator.__init__))
     static = (
         validators.ActionCountValidator,
