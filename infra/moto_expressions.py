@@ -140,9 +140,10 @@ def _copy_tree(root: Any, node_class: Any) -> Any:
         return value if type(value) in _ATOMS else copy.deepcopy(value, memo)
 
     def walk(node: Any, parent: Any, memo: dict[int, Any]) -> Any:
-        if id(node) in memo or not _plain(type(node)):  # shared, or copied its own way
+        kind = type(node)
+        if id(node) in memo or not _plain(kind):  # shared, or copied its own way
             raise _NotATree
-        new = object.__new__(type(node))
+        new = object.__new__(kind)
         memo[id(node)] = new
         state = {}
         for name, value in node.__dict__.items():
@@ -151,12 +152,14 @@ def _copy_tree(root: Any, node_class: Any) -> Any:
             elif name == "children" and type(value) is list:
                 children = []
                 for child in value:
-                    if isinstance(child, node_class):
+                    if type(child) in _ATOMS:
+                        children.append(child)
+                    elif isinstance(child, node_class):
                         if child.parent is not node:
                             raise _NotATree
                         children.append(walk(child, new, memo))
                     else:
-                        children.append(atom(child, memo))
+                        children.append(copy.deepcopy(child, memo))
                 state[name] = children
             else:
                 state[name] = atom(value, memo)
@@ -178,6 +181,7 @@ def _fast_traverse(base: Any, node_class: Any, original: Callable[[Any, Any], An
     own = (base.traverse_node_recursively, base.process, base.nodes_to_be_processed)
     base_pre = base.pre_processing_of_child
     is_node: dict[type, bool] = {}
+    _matches: dict[tuple[type, ...], dict[type, int]] = {}  # processing classes -> node class -> index
 
     def traverse(self: Any, node: Any) -> Any:
         cls = type(self)
@@ -187,22 +191,27 @@ def _fast_traverse(base: Any, node_class: Any, original: Callable[[Any, Any], An
         classes = tuple(processing)
         processors = list(processing.values())
         pre = self.pre_processing_of_child if cls.pre_processing_of_child is not base_pre else None
-        matched: dict[type, int] = {}
+        matched = _matches.get(classes)
+        if matched is None:
+            matched = _matches.setdefault(classes, {})
 
-        def visit(node: Any, child_id: int) -> Any:
-            kind = type(node)
-            node_like = is_node.get(kind)
-            if node_like is None:
-                node_like = is_node[kind] = isinstance(node, node_class)
-            if not node_like:
-                return node
+        def node_like(value: Any) -> bool:
+            kind = type(value)
+            found = is_node.get(kind)
+            if found is None:
+                found = is_node[kind] = isinstance(value, node_class)
+            return found
+
+        def visit(node: Any, child_id: int) -> Any:  # moto's walk, for a node
             parent_node = node.parent
             children = node.children
             if children is not None:
                 for i, child_node in enumerate(children):
                     if pre is not None:
                         pre(node, i)
-                    visit(child_node, i)
+                    if is_node.get(type(child_node)) or node_like(child_node):
+                        visit(child_node, i)  # (moto returns any other child as it is)
+            kind = type(node)
             index = matched.get(kind)
             if index is None:
                 index = matched[kind] = next(
@@ -215,7 +224,7 @@ def _fast_traverse(base: Any, node_class: Any, original: Callable[[Any, Any], An
                     parent_node.children[child_id] = node
             return node
 
-        return visit(node, -1)
+        return visit(node, -1) if node_like(node) else node
 
     return traverse
 
