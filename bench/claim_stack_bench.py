@@ -49,6 +49,7 @@ def stack_claim(n: int) -> dict[str, Any]:
     """One POST /claims of n selections through a fresh local stack: seconds at the client."""
     import requests
 
+    from bench.load import process_cpu
     from infra.localstack import auth
     from infra.localstack.process import start
 
@@ -100,9 +101,11 @@ def stack_claim(n: int) -> dict[str, Any]:
             body = {"selections": [{"credit_id": credit_id} for credit_id in ids]}
             send("POST", "/claims/preview", mine, body, 200)  # the claims worker warm, its catalogue loaded
             load_before = _load()
+            cpu_before = process_cpu(stack)
             began = time.perf_counter()
             answer = send("POST", "/claims", {**mine, "Idempotency-Key": f"bench-{n}"}, body, 201)
             seconds = time.perf_counter() - began
+            cpu_after = process_cpu(stack)
             timing = dict(
                 part.strip().split(";dur=")
                 for part in answer.headers.get("Server-Timing", "").split(",")
@@ -121,6 +124,7 @@ def stack_claim(n: int) -> dict[str, Any]:
         "load_before": load_before,
         "load_after": _load(),
         "warned_past_timeout": past_timeout,
+        "cpu": {part: cpu_after[part] - cpu_before[part] for part in cpu_after},  # seconds, by process
     }
 
 
@@ -148,7 +152,9 @@ def update_ms(patched: bool, updates: int = UPDATES) -> float:
             transactions = []
             for first in range(0, updates, 100):
                 lines = [
-                    SimpleNamespace(credit_id=credit_id, amount=Decimal("1.00"), credit_amount=Decimal("1.00"), fills=True)
+                    SimpleNamespace(
+                        credit_id=credit_id, amount=Decimal("1.00"), credit_amount=Decimal("1.00"), fills=True
+                    )
                     for credit_id in ids[first : first + 100]
                 ]
                 transactions.append(
@@ -173,7 +179,8 @@ def run() -> list[tuple[str, float, str]]:
         f"  claim of {n:,} on the local stack: {claim['seconds']:.1f} s at the client, handler"
         f" {claim['lambda_seconds']:.1f} s (Server-Timing); seeding {claim['seeding_seconds']:.0f} s;"
         f" load average {claim['load_before']} before the claim, {claim['load_after']} after;"
-        f" the stack warned of the timeout: {claim['warned_past_timeout']}",
+        f" the stack warned of the timeout: {claim['warned_past_timeout']}; CPU seconds meanwhile: "
+        + ", ".join(f"{part} {value:.1f}" for part, value in claim["cpu"].items()),
         file=sys.stderr,
     )
     return [
