@@ -379,14 +379,20 @@ def process_cpu(stack: LocalStackProcess) -> dict[str, float]:
         pid = stack.process.pid
         children: list[int] = []
         for task in Path(f"/proc/{pid}/task").iterdir():
-            children += [int(c) for c in (task / "children").read_text().split()]
+            try:
+                children += [int(c) for c in (task / "children").read_text().split()]
+            except FileNotFoundError:  # a thread that ended while being listed
+                continue
         # Every CPU's busy time (user, nice, system, irq, softirq, steal), for what else ran meanwhile.
         total = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
         busy = (total[0] + total[1] + total[2] + total[5] + total[6] + total[7]) / tick
         out = {"stack": seconds(pid), "moto": 0.0, "functions": 0.0, "machine": busy}
         for child in children:
-            command = Path(f"/proc/{child}/cmdline").read_bytes()
-            out["moto" if b"moto_process" in command else "functions"] += seconds(child)
+            try:
+                command = Path(f"/proc/{child}/cmdline").read_bytes()
+                out["moto" if b"moto_process" in command else "functions"] += seconds(child)
+            except (FileNotFoundError, ProcessLookupError):  # a process that ended meanwhile
+                continue
         return out
     except (OSError, ValueError):
         return {}
