@@ -91,7 +91,7 @@ def _run_audit(args: argparse.Namespace) -> int:
     _use_stack_environment(args)
     from cme_ledger.services.audit import audit
 
-    problems = audit(render_grace_minutes=args.render_grace_minutes)
+    problems = audit(render_grace_minutes=args.render_grace_minutes, confirm=not args.single_read)
     for problem in problems:
         print(problem)
     print(f"{len(problems)} violation(s)" if problems else "audit clean: no violation")
@@ -146,6 +146,12 @@ def register_operations(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "audit", help="check the ledger's invariants; exit 0 when clean", description=where
     )
     audit.add_argument("--render-grace-minutes", type=int, default=5, help="allowed rendering delay")
+    audit.add_argument(
+        "--single-read",
+        action="store_true",
+        help="report what one read finds (default: read again when something is found and report"
+        " only what both reads find, so that work in flight on a live system is not reported)",
+    )
     audit.set_defaults(run=_run_audit)
     sweep = commands.add_parser("sweep", help="run the expiry sweep now", description=where)
     sweep.set_defaults(run=_run_sweep)

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 
 from cme_ledger import clock
+from cme_ledger.services import audit as audit_service
 from cme_ledger.services import certificates
 from cme_ledger.services.audit import audit
 from cme_ledger.store import keys, uploads
@@ -43,6 +44,37 @@ def test_unrendered_claim_after_the_grace_is_reported(aws: Any) -> None:
     start = clock.now()
     clock.set_clock(lambda: start + timedelta(minutes=10))
     assert any(made["claim_id"] in p and "no certificate" in p for p in audit())
+
+
+def test_confirmed_audit_leaves_out_work_that_lands_between_its_reads_and_keeps_what_lasts(
+    aws: Any, monkeypatch: Any
+) -> None:
+    """`cme audit` on a live system: a claim rendered while the audit reads is not a violation."""
+    made = _claim(aws)
+    start = clock.now()
+    clock.set_clock(lambda: start + timedelta(minutes=10))  # past the render grace: it counts
+    assert any(made["claim_id"] in p for p in audit())
+    reads: list[int] = []
+    real_read = audit_service.read_ledger
+
+    def read_then_render() -> Any:
+        ledger = real_read()
+        reads.append(1)
+        if len(reads) == 1:  # the render lands after the first read, before the second
+            certificates.render_claim(LEARNER, made["claim_id"])
+        return ledger
+
+    monkeypatch.setattr(audit_service, "read_ledger", read_then_render)
+    assert audit(confirm=True) == []
+    assert len(reads) == 2
+    # A lasting violation is found by both reads and reported.
+    bucket = next(iter(aws.buckets.values()))
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket=bucket, Key=f"certificates/{LEARNER}/{made['claim_id']}.pdf", Body=b"%PDF-forged"
+    )
+    reads.clear()
+    problems = audit(confirm=True)
+    assert len(reads) == 2 and any("SHA-256" in p for p in problems), problems
 
 
 def test_tampered_claimed_total_is_reported(aws: Any) -> None:

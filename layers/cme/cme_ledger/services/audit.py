@@ -22,12 +22,28 @@ from cme_ledger.store import objects, reminders, uploads
 from cme_ledger.store.scan import read_ledger
 
 
-def audit(render_grace_minutes: int = 5, upload_grace_minutes: int = 10) -> list[str]:
+def audit(
+    render_grace_minutes: int = 5, upload_grace_minutes: int = 10, *, confirm: bool = False
+) -> list[str]:
     """Every violation found, one sentence each; an empty list means the ledger is consistent.
 
     Invariant 3 allows committed claims younger than `render_grace_minutes` to be still rendering,
     and uploads younger than `upload_grace_minutes` to be still waiting for their check.
+
+    The read is page by page, not a snapshot: while traffic runs, work that lands between two pages
+    (a claim made ready after its credentials' page was read) looks like a violation. With
+    `confirm`, what one read finds is read again, and only what the second read finds too is
+    reported (`cme audit` does so): a violation is a state that lasts, work in flight is not.
     """
+    problems = _problems(render_grace_minutes, upload_grace_minutes)
+    if confirm and problems:
+        again = set(_problems(render_grace_minutes, upload_grace_minutes))
+        problems = [problem for problem in problems if problem in again]
+    return problems
+
+
+def _problems(render_grace_minutes: int, upload_grace_minutes: int) -> list[str]:
+    """One read of the ledger, the PDFs, the credentials and the uploads, and its violations."""
     ledger = read_ledger()
     now = clock.now()
     digests: dict[tuple[str, str], str | None] = {}
